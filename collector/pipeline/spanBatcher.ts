@@ -1,0 +1,108 @@
+/**
+ * Gathers accepted spans into batches and commits them through the TraceWriter: a batch is written
+ * when it reaches flushMaxSpans or flushIntervalMs after its first span, whichever comes first.
+ * A submit resolves only when its spans are committed, so an acknowledged span is a stored span.
+ */
+import { DucktraceError } from '../../core/errors.js';
+import type { SpanRow } from '../../core/model/span.js';
+import type { TraceWriter } from '../../core/storage/types.js';
+
+export interface SpanBatcherOptions {
+  flushMaxSpans: number;
+  flushIntervalMs: number;
+  maxQueuedSpans: number;
+}
+
+interface Batch {
+  spans: SpanRow[];
+  waiters: Array<{ resolve: () => void; reject: (error: Error) => void }>;
+}
+
+/** Seconds a client is asked to wait when the queue is full or storage failed. */
+const RETRY_AFTER_SECONDS = 1;
+
+export class SpanBatcher {
+  private pending: Batch = { spans: [], waiters: [] };
+  private inFlight = 0;
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly writer: TraceWriter,
+    private readonly options: SpanBatcherOptions,
+    private readonly onCommitted: (spans: number, elapsedMs: number) => void = () => {},
+  ) {}
+
+  /** Spans accepted and not yet committed. */
+  get queuedSpans(): number {
+    return this.pending.spans.length + this.inFlight;
+  }
+
+  /** Throws a retryable DucktraceError at once when the queue is full or the batcher is stopping. */
+  submit(spans: readonly SpanRow[]): Promise<void> {
+    if (this.stopped) throw new DucktraceError('shutting_down', 'ducktrace is shutting down; retry against a running instance', RETRY_AFTER_SECONDS);
+    if (spans.length === 0) return Promise.resolve();
+    if (this.queuedSpans + spans.length > this.options.maxQueuedSpans) {
+      throw new DucktraceError(
+        'overloaded',
+        `the write queue is full (${this.queuedSpans} spans waiting, limit ${this.options.maxQueuedSpans}); retry later`,
+        RETRY_AFTER_SECONDS,
+      );
+    }
+    const committed = new Promise<void>((resolve, reject) => this.pending.waiters.push({ resolve, reject }));
+    for (const span of spans) this.pending.spans.push(span);
+    if (this.pending.spans.length >= this.options.flushMaxSpans) this.flushSoon(0);
+    else this.flushSoon(this.options.flushIntervalMs);
+    return committed;
+  }
+
+  /** Commits everything submitted so far. */
+  async drain(): Promise<void> {
+    while (this.pending.spans.length > 0 || this.flushing) {
+      if (this.flushing) await this.flushing;
+      else await this.flush();
+    }
+  }
+
+  /** Refuses new spans, then commits what was accepted. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.drain();
+  }
+
+  private flushSoon(delayMs: number): void {
+    if (this.timer && delayMs > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.flushing) this.flushing.then(() => this.flushSoon(0), () => this.flushSoon(0));
+      else void this.flush();
+    }, delayMs);
+  }
+
+  private flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = { spans: [], waiters: [] };
+    this.inFlight += batch.spans.length;
+    const started = performance.now();
+    this.flushing = this.writer
+      .append(batch.spans)
+      .then(
+        () => {
+          this.onCommitted(batch.spans.length, performance.now() - started);
+          for (const waiter of batch.waiters) waiter.resolve();
+        },
+        (error: Error) => {
+          const failure = new DucktraceError('storage_unavailable', `storage could not commit the spans: ${error.message}`, RETRY_AFTER_SECONDS);
+          for (const waiter of batch.waiters) waiter.reject(failure);
+        },
+      )
+      .finally(() => {
+        this.inFlight -= batch.spans.length;
+        this.flushing = null;
+        if (this.pending.spans.length > 0 && !this.timer) this.flushSoon(this.pending.spans.length >= this.options.flushMaxSpans ? 0 : this.options.flushIntervalMs);
+      });
+    return this.flushing;
+  }
+}

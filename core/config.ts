@@ -1,0 +1,117 @@
+/**
+ * The one validated configuration: defaults, then the config file (YAML or JSON), then DUCKTRACE_*
+ * environment variables. Every setting `fooBar` has the variable DUCKTRACE_FOO_BAR and the file key fooBar.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_SPAN_LIMITS, type SpanLimits } from './otlp/limits.js';
+
+export interface Config extends SpanLimits {
+  dataDir: string;
+  host: string;
+  otlpHttpPort: number;
+  otlpGrpcPort: number;
+  httpPort: number;
+  /** Largest OTLP request body, measured after decompression too. */
+  maxBodyBytes: number;
+  /** The writer commits a batch when this many spans wait, or after flushIntervalMs. */
+  flushMaxSpans: number;
+  flushIntervalMs: number;
+  /** Spans accepted but not yet committed; beyond this, exports are refused with a retryable 503. */
+  maxQueuedSpans: number;
+}
+
+type Setting = { type: 'string'; default: string } | { type: 'int'; default: number; min: number; max: number };
+
+const PORT = { type: 'int', min: 0, max: 65535 } as const;
+const MIB = 1024 * 1024;
+
+const SETTINGS: { [K in keyof Config]: Setting } = {
+  dataDir: { type: 'string', default: './data' },
+  host: { type: 'string', default: '127.0.0.1' },
+  otlpHttpPort: { ...PORT, default: 4318 },
+  otlpGrpcPort: { ...PORT, default: 4317 },
+  httpPort: { ...PORT, default: 16686 },
+  maxBodyBytes: { type: 'int', default: 64 * MIB, min: 1024, max: 1024 * MIB },
+  flushMaxSpans: { type: 'int', default: 20_000, min: 1, max: 1_000_000 },
+  flushIntervalMs: { type: 'int', default: 200, min: 1, max: 60_000 },
+  maxQueuedSpans: { type: 'int', default: 500_000, min: 1, max: 100_000_000 },
+  maxAttributes: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributes, min: 1, max: 100_000 },
+  maxAttributeKeyLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeKeyLength, min: 1, max: 1 * MIB },
+  maxAttributeValueLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeValueLength, min: 1, max: 16 * MIB },
+  maxValueDepth: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxValueDepth, min: 1, max: 64 },
+  maxEventsPerSpan: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxEventsPerSpan, min: 0, max: 1_000_000 },
+  maxLinksPerSpan: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxLinksPerSpan, min: 0, max: 1_000_000 },
+};
+
+export class ConfigError extends Error {}
+
+export function envName(key: string): string {
+  return `DUCKTRACE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** Reads the file named by DUCKTRACE_CONFIG (if any) and the environment. Throws ConfigError naming the bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const path = env.DUCKTRACE_CONFIG;
+  const file = path ? readConfigFile(path) : {};
+  const config = {} as Record<string, string | number>;
+  for (const [key, setting] of Object.entries(SETTINGS) as Array<[keyof Config, Setting]>) {
+    const variable = envName(key);
+    if (env[variable] !== undefined && env[variable] !== '') {
+      config[key] = parseValue(setting, env[variable], variable);
+    } else if (key in file) {
+      config[key] = parseValue(setting, file[key], `${path}: ${key}`);
+    } else config[key] = setting.default;
+  }
+  return config as unknown as Config;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text, { maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a mapping of settings`);
+  const unknown = Object.keys(parsed).filter((key) => !(key in SETTINGS));
+  if (unknown.length > 0) {
+    throw new ConfigError(`config file ${path}: unknown setting ${unknown.map((k) => `"${k}"`).join(', ')}; known: ${Object.keys(SETTINGS).join(', ')}`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function parseValue(setting: Setting, raw: unknown, where: string): string | number {
+  if (setting.type === 'string') {
+    if (typeof raw !== 'string' || raw === '') throw new ConfigError(`${where}=${JSON.stringify(raw)}: expected a non-empty string`);
+    return raw;
+  }
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(value) || value < setting.min || value > setting.max) {
+    throw new ConfigError(`${where}=${JSON.stringify(raw)}: expected a whole number from ${setting.min} to ${setting.max}`);
+  }
+  return value;
+}
+
+export function spanLimitsOf(config: Config): SpanLimits {
+  return {
+    maxAttributes: config.maxAttributes,
+    maxAttributeKeyLength: config.maxAttributeKeyLength,
+    maxAttributeValueLength: config.maxAttributeValueLength,
+    maxValueDepth: config.maxValueDepth,
+    maxEventsPerSpan: config.maxEventsPerSpan,
+    maxLinksPerSpan: config.maxLinksPerSpan,
+  };
+}
+
+/** Settings with their variables and defaults, for the README and `--help`. */
+export function describeSettings(): Array<{ key: string; env: string; default: string | number }> {
+  return Object.entries(SETTINGS).map(([key, setting]) => ({ key, env: envName(key), default: setting.default }));
+}

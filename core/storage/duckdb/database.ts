@@ -1,0 +1,89 @@
+/** Opens the DuckDB file under the data directory and brings its schema up to date. */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { MIGRATIONS } from '../schema.js';
+
+export const DATABASE_FILE = 'ducktrace.duckdb';
+
+export class DataDirectoryLockedError extends Error {}
+
+export class Database {
+  private constructor(
+    readonly instance: DuckDBInstance,
+    readonly path: string,
+  ) {}
+
+  /** `dataDir` null opens an in-memory database (unit tests). */
+  static async open(dataDir: string | null): Promise<Database> {
+    let path = ':memory:';
+    if (dataDir !== null) {
+      mkdirSync(dataDir, { recursive: true });
+      path = join(resolve(dataDir), DATABASE_FILE);
+    }
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path);
+    } catch (error) {
+      throw explainOpenError(error as Error, dataDir ?? path);
+    }
+    const db = new Database(instance, path);
+    await db.migrate();
+    return db;
+  }
+
+  connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  /** Applies the migrations this file has not seen yet; returns the schema version now in force. */
+  async migrate(): Promise<number> {
+    const connection = await this.connect();
+    try {
+      await connection.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, description VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+      const current = await connection.runAndReadAll('SELECT coalesce(max(version), 0) AS v FROM schema_version');
+      let version = Number(current.getRowObjects()[0]!.v);
+      for (const migration of MIGRATIONS) {
+        if (migration.version <= version) continue;
+        await connection.run('BEGIN TRANSACTION');
+        try {
+          for (const statement of migration.statements) await connection.run(statement);
+          await connection.run('INSERT INTO schema_version (version, description) VALUES ($1, $2)', [migration.version, migration.description]);
+          await connection.run('COMMIT');
+        } catch (error) {
+          await connection.run('ROLLBACK');
+          throw new Error(`schema migration ${migration.version} (${migration.description}) failed: ${(error as Error).message}`);
+        }
+        version = migration.version;
+      }
+      return version;
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  /** Writes everything to the main file so that a restart needs no WAL replay and the file size is true. */
+  async checkpoint(): Promise<void> {
+    const connection = await this.connect();
+    try {
+      await connection.run('CHECKPOINT');
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  close(): void {
+    this.instance.closeSync();
+  }
+}
+
+function explainOpenError(error: Error, where: string): Error {
+  if (error.message.includes('Could not set lock on file')) {
+    const pid = /PID (\d+)/.exec(error.message)?.[1];
+    return new DataDirectoryLockedError(
+      `data directory ${where} is in use by another running ducktrace${pid ? ` (pid ${pid})` : ''}; ` +
+        'stop it first, or point DUCKTRACE_DATA_DIR at another directory',
+    );
+  }
+  return new Error(`cannot open the database in ${where}: ${error.message}`);
+}

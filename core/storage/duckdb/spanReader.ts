@@ -1,0 +1,121 @@
+/** Reads span rows back from the spans table. */
+import {
+  DuckDBListValue,
+  DuckDBMapValue,
+  DuckDBStructValue,
+  DuckDBTimestampNanosecondsValue,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import type { Attributes, SpanEvent, SpanLink, SpanRow } from '../../model/span.js';
+import { SPAN_COLUMN_NAMES, type SpanColumnName } from '../schema.js';
+import type { TraceReader } from '../types.js';
+import type { Database } from './database.js';
+
+export class DuckDBTraceReader implements TraceReader {
+  private constructor(private readonly connection: DuckDBConnection) {}
+
+  static async create(db: Database): Promise<DuckDBTraceReader> {
+    return new DuckDBTraceReader(await db.connect());
+  }
+
+  async getTraceSpans(traceId: string): Promise<SpanRow[]> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT ${SPAN_COLUMN_NAMES.join(', ')} FROM spans WHERE trace_id = $1 ORDER BY start_time, span_id`,
+      [traceId],
+    );
+    return reader.getRowObjects().map((row) => toSpanRow(row as Record<SpanColumnName, DuckDBValue>));
+  }
+
+  async listServices(): Promise<string[]> {
+    const reader = await this.connection.runAndReadAll('SELECT DISTINCT service_name FROM spans ORDER BY service_name');
+    return reader.getRowObjects().map((row) => String(row.service_name));
+  }
+
+  async countSpans(): Promise<number> {
+    const reader = await this.connection.runAndReadAll('SELECT count(*) AS n FROM spans');
+    return Number(reader.getRowObjects()[0]!.n);
+  }
+
+  close(): void {
+    this.connection.closeSync();
+  }
+}
+
+function nanos(value: DuckDBValue): bigint {
+  if (value instanceof DuckDBTimestampNanosecondsValue) return value.nanos;
+  throw new TypeError(`expected TIMESTAMP_NS, got ${String(value)}`);
+}
+
+function struct(value: DuckDBValue): Readonly<Record<string, DuckDBValue>> {
+  if (value instanceof DuckDBStructValue) return value.entries;
+  throw new TypeError(`expected STRUCT, got ${String(value)}`);
+}
+
+function list(value: DuckDBValue): readonly DuckDBValue[] {
+  if (value instanceof DuckDBListValue) return value.items;
+  throw new TypeError(`expected LIST, got ${String(value)}`);
+}
+
+function attributes(map: DuckDBValue, types: DuckDBValue): Attributes {
+  if (!(map instanceof DuckDBMapValue)) throw new TypeError(`expected MAP, got ${String(map)}`);
+  return {
+    keys: map.entries.map((e) => String(e.key)),
+    values: map.entries.map((e) => String(e.value)),
+    types: String(types),
+  };
+}
+
+function toEvent(value: DuckDBValue): SpanEvent {
+  const e = struct(value);
+  return {
+    timeUnixNano: nanos(e.time!),
+    name: String(e.name),
+    attributes: attributes(e.attributes!, e.attribute_types!),
+    droppedAttributesCount: Number(e.dropped_attributes_count),
+  };
+}
+
+function toLink(value: DuckDBValue): SpanLink {
+  const l = struct(value);
+  return {
+    traceId: String(l.trace_id),
+    spanId: String(l.span_id),
+    traceState: String(l.trace_state),
+    flags: Number(l.flags),
+    attributes: attributes(l.attributes!, l.attribute_types!),
+    droppedAttributesCount: Number(l.dropped_attributes_count),
+  };
+}
+
+function toSpanRow(row: Record<SpanColumnName, DuckDBValue>): SpanRow {
+  return {
+    traceId: String(row.trace_id),
+    spanId: String(row.span_id),
+    parentSpanId: String(row.parent_span_id),
+    traceState: String(row.trace_state),
+    flags: Number(row.flags),
+    name: String(row.name),
+    kind: Number(row.kind),
+    serviceName: String(row.service_name),
+    startTimeUnixNano: nanos(row.start_time),
+    durationNs: BigInt(row.duration_ns as bigint),
+    statusCode: Number(row.status_code),
+    statusMessage: String(row.status_message),
+    attributes: attributes(row.attributes, row.attribute_types),
+    droppedAttributesCount: Number(row.dropped_attributes_count),
+    events: list(row.events).map(toEvent),
+    droppedEventsCount: Number(row.dropped_events_count),
+    links: list(row.links).map(toLink),
+    droppedLinksCount: Number(row.dropped_links_count),
+    resourceAttributes: attributes(row.resource_attributes, row.resource_attribute_types),
+    resourceDroppedAttributesCount: Number(row.resource_dropped_attributes_count),
+    resourceSchemaUrl: String(row.resource_schema_url),
+    scopeName: String(row.scope_name),
+    scopeVersion: String(row.scope_version),
+    scopeAttributes: attributes(row.scope_attributes, row.scope_attribute_types),
+    scopeDroppedAttributesCount: Number(row.scope_dropped_attributes_count),
+    scopeSchemaUrl: String(row.scope_schema_url),
+    sampleWeight: Number(row.sample_weight),
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The span table layout, defined once: the writer appends columns in this order, the reader selects
+ * them by these names, and the migrations create the table from this list.
+ */
+const ATTRIBUTE_MAP = 'MAP(VARCHAR, VARCHAR)';
+
+export const SPAN_COLUMNS = [
+  { name: 'trace_id', type: 'VARCHAR NOT NULL' },
+  { name: 'span_id', type: 'VARCHAR NOT NULL' },
+  { name: 'parent_span_id', type: 'VARCHAR NOT NULL' },
+  { name: 'trace_state', type: 'VARCHAR NOT NULL' },
+  { name: 'flags', type: 'UINTEGER NOT NULL' },
+  { name: 'name', type: 'VARCHAR NOT NULL' },
+  { name: 'kind', type: 'INTEGER NOT NULL' },
+  { name: 'service_name', type: 'VARCHAR NOT NULL' },
+  { name: 'start_time', type: 'TIMESTAMP_NS NOT NULL' },
+  { name: 'duration_ns', type: 'BIGINT NOT NULL' },
+  { name: 'status_code', type: 'INTEGER NOT NULL' },
+  { name: 'status_message', type: 'VARCHAR NOT NULL' },
+  { name: 'attributes', type: `${ATTRIBUTE_MAP} NOT NULL` },
+  { name: 'attribute_types', type: 'VARCHAR NOT NULL' },
+  { name: 'dropped_attributes_count', type: 'UINTEGER NOT NULL' },
+  {
+    name: 'events',
+    type: `STRUCT(time TIMESTAMP_NS, name VARCHAR, attributes ${ATTRIBUTE_MAP}, attribute_types VARCHAR, dropped_attributes_count UINTEGER)[] NOT NULL`,
+  },
+  { name: 'dropped_events_count', type: 'UINTEGER NOT NULL' },
+  {
+    name: 'links',
+    type: `STRUCT(trace_id VARCHAR, span_id VARCHAR, trace_state VARCHAR, flags UINTEGER, attributes ${ATTRIBUTE_MAP}, attribute_types VARCHAR, dropped_attributes_count UINTEGER)[] NOT NULL`,
+  },
+  { name: 'dropped_links_count', type: 'UINTEGER NOT NULL' },
+  { name: 'resource_attributes', type: `${ATTRIBUTE_MAP} NOT NULL` },
+  { name: 'resource_attribute_types', type: 'VARCHAR NOT NULL' },
+  { name: 'resource_dropped_attributes_count', type: 'UINTEGER NOT NULL' },
+  { name: 'resource_schema_url', type: 'VARCHAR NOT NULL' },
+  { name: 'scope_name', type: 'VARCHAR NOT NULL' },
+  { name: 'scope_version', type: 'VARCHAR NOT NULL' },
+  { name: 'scope_attributes', type: `${ATTRIBUTE_MAP} NOT NULL` },
+  { name: 'scope_attribute_types', type: 'VARCHAR NOT NULL' },
+  { name: 'scope_dropped_attributes_count', type: 'UINTEGER NOT NULL' },
+  { name: 'scope_schema_url', type: 'VARCHAR NOT NULL' },
+  { name: 'sample_weight', type: 'DOUBLE NOT NULL' },
+] as const;
+
+export type SpanColumnName = (typeof SPAN_COLUMNS)[number]['name'];
+
+export const SPAN_COLUMN_NAMES: readonly SpanColumnName[] = SPAN_COLUMNS.map((c) => c.name);
+
+/** Numbered migrations; each runs once, in order, in its own transaction, and bumps schema_version. */
+export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; statements: string[] }> = [
+  {
+    version: 1,
+    description: 'spans table',
+    statements: [`CREATE TABLE spans (${SPAN_COLUMNS.map((c) => `${c.name} ${c.type}`).join(', ')})`],
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,34 @@
+/** The query API server: native API under /api/v1/, health and metrics. */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { DucktraceError } from '../../core/errors.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { TraceReader } from '../../core/storage/types.js';
+import { healthRoutes } from './routes/health.js';
+import { servicesRoutes } from './routes/services.js';
+import { tracesRoutes } from './routes/traces.js';
+
+export interface QueryServerOptions {
+  reader: TraceReader;
+  metrics: Metrics;
+  isReady: () => boolean;
+}
+
+export function createQueryServer({ reader, metrics, isReady }: QueryServerOptions): FastifyInstance {
+  const app = Fastify({ logger: false });
+  app.register(healthRoutes, { metrics, isReady });
+  app.register(servicesRoutes, { reader });
+  app.register(tracesRoutes, { reader });
+
+  app.setNotFoundHandler(async (request) => {
+    throw new DucktraceError('not_found', `no endpoint at ${request.method} ${request.url.split('?')[0]}`);
+  });
+  app.setErrorHandler(async (thrown, _request, reply) => {
+    const error = thrown as Error & { statusCode?: number };
+    const known = error instanceof DucktraceError ? error : null;
+    const status = known?.httpStatus ?? (error.statusCode && error.statusCode < 500 ? error.statusCode : 500);
+    const code = known?.code ?? (status < 500 ? 'invalid_argument' : 'internal');
+    if (status >= 500) console.error(`query error: ${error.stack ?? error.message}`);
+    return reply.code(status).send({ error: { code, message: error.message } });
+  });
+  return app;
+}
