@@ -82,6 +82,10 @@ export class SpanBatcher {
   }
 
   private flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     const batch = this.pending;
     this.pending = { spans: [], waiters: [] };
     this.inFlight += batch.spans.length;

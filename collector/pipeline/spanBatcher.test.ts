@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DucktraceError } from '../../core/errors.js';
+import { emptyAttributes, type SpanRow } from '../../core/model/span.js';
+import type { TraceWriter } from '../../core/storage/types.js';
+import { SpanBatcher } from './spanBatcher.js';
+
+/** Records batches; `gate` holds commits until released, like a slow disk. */
+class RecordingWriter implements TraceWriter {
+  batches: number[] = [];
+  fail = false;
+  gate: Promise<void> = Promise.resolve();
+  async append(spans: readonly SpanRow[]): Promise<void> {
+    await this.gate;
+    if (this.fail) throw new Error('disk full');
+    this.batches.push(spans.length);
+  }
+}
+
+const spans = (n: number): SpanRow[] =>
+  Array.from({ length: n }, () => ({ traceId: '1'.repeat(32), spanId: '2'.repeat(16), attributes: emptyAttributes() }) as SpanRow);
+
+test('a submit resolves only after its spans are committed, batched on the interval', async () => {
+  const writer = new RecordingWriter();
+  const batcher = new SpanBatcher(writer, { flushMaxSpans: 1000, flushIntervalMs: 20, maxQueuedSpans: 10_000 });
+  const a = batcher.submit(spans(3));
+  const b = batcher.submit(spans(4));
+  assert.deepEqual(writer.batches, []);
+  await Promise.all([a, b]);
+  assert.deepEqual(writer.batches, [7]);
+});
+
+test('a full batch is written without waiting for the interval', async () => {
+  const writer = new RecordingWriter();
+  const batcher = new SpanBatcher(writer, { flushMaxSpans: 5, flushIntervalMs: 60_000, maxQueuedSpans: 10_000 });
+  await batcher.submit(spans(6));
+  assert.deepEqual(writer.batches, [6]);
+});
+
+test('a full queue refuses with a retryable error and keeps what it holds', async () => {
+  const writer = new RecordingWriter();
+  let release!: () => void;
+  writer.gate = new Promise((resolve) => (release = resolve));
+  const batcher = new SpanBatcher(writer, { flushMaxSpans: 5, flushIntervalMs: 1, maxQueuedSpans: 8 });
+  const first = batcher.submit(spans(5));
+  assert.throws(() => batcher.submit(spans(4)), (e: unknown) => e instanceof DucktraceError && e.code === 'overloaded' && e.retryAfterSeconds === 1);
+  release();
+  await first;
+  assert.deepEqual(writer.batches, [5]);
+});
+
+test('a storage failure rejects the waiting exports as retryable, and later batches still go through', async () => {
+  const writer = new RecordingWriter();
+  writer.fail = true;
+  const batcher = new SpanBatcher(writer, { flushMaxSpans: 100, flushIntervalMs: 1, maxQueuedSpans: 1000 });
+  await assert.rejects(batcher.submit(spans(2)), (e: unknown) => e instanceof DucktraceError && e.code === 'storage_unavailable');
+  writer.fail = false;
+  await batcher.submit(spans(3));
+  assert.deepEqual(writer.batches, [3]);
+});
+
+test('stop commits everything accepted and then refuses new spans', async () => {
+  const writer = new RecordingWriter();
+  const batcher = new SpanBatcher(writer, { flushMaxSpans: 1000, flushIntervalMs: 60_000, maxQueuedSpans: 10_000 });
+  const pending = batcher.submit(spans(9));
+  await batcher.stop();
+  await pending;
+  assert.deepEqual(writer.batches, [9]);
+  assert.throws(() => batcher.submit(spans(1)), (e: unknown) => e instanceof DucktraceError && e.code === 'shutting_down');
+});

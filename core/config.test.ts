@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, envName, loadConfig } from './config.js';
+
+const file = (name: string, text: string): string => {
+  const path = join(mkdtempSync(join(tmpdir(), 'ducktrace-config-')), name);
+  writeFileSync(path, text);
+  return path;
+};
+
+test('defaults serve a laptop', () => {
+  const config = loadConfig({});
+  assert.equal(config.dataDir, './data');
+  assert.equal(config.host, '127.0.0.1');
+  assert.deepEqual([config.otlpHttpPort, config.otlpGrpcPort, config.httpPort], [4318, 4317, 16686]);
+  assert.equal(config.maxBodyBytes, 64 * 1024 * 1024);
+});
+
+test('environment overrides the file, which overrides the defaults', () => {
+  const path = file('c.yaml', 'httpPort: 9000\notlpHttpPort: 9001\nmaxAttributes: 10\n');
+  const config = loadConfig({ DUCKTRACE_CONFIG: path, DUCKTRACE_HTTP_PORT: '0' });
+  assert.equal(config.httpPort, 0);
+  assert.equal(config.otlpHttpPort, 9001);
+  assert.equal(config.maxAttributes, 10);
+  assert.equal(loadConfig({ DUCKTRACE_CONFIG: file('c.json', '{"host": "0.0.0.0"}') }).host, '0.0.0.0');
+});
+
+test('bad values and unknown keys are refused with the key and value named', () => {
+  assert.throws(() => loadConfig({ DUCKTRACE_OTLP_HTTP_PORT: 'abc' }), { message: /DUCKTRACE_OTLP_HTTP_PORT="abc": expected a whole number from 0 to 65535/ });
+  assert.throws(() => loadConfig({ DUCKTRACE_HTTP_PORT: '70000' }), ConfigError);
+  assert.throws(() => loadConfig({ DUCKTRACE_CONFIG: file('c.yaml', 'httpPrt: 1\n') }), { message: /unknown setting "httpPrt"/ });
+  assert.throws(() => loadConfig({ DUCKTRACE_CONFIG: file('c.yaml', 'maxBodyBytes: lots\n') }), { message: /maxBodyBytes="lots"/ });
+  assert.throws(() => loadConfig({ DUCKTRACE_CONFIG: file('c.yaml', '- a list\n') }), { message: /must hold a mapping/ });
+  assert.throws(() => loadConfig({ DUCKTRACE_CONFIG: '/nonexistent/ducktrace.yaml' }), { message: /cannot read config file/ });
+});
+
+test('every setting has a DUCKTRACE_ variable', () => {
+  assert.equal(envName('otlpGrpcPort'), 'DUCKTRACE_OTLP_GRPC_PORT');
+  assert.equal(envName('dataDir'), 'DUCKTRACE_DATA_DIR');
+});
