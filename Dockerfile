@@ -1,0 +1,12 @@
+# The all-in-one ducktrace server: OTLP/gRPC on 4317, OTLP/HTTP on 4318, query API on 16686.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY . .
+ENV DUCKTRACE_HOST=0.0.0.0 \
+    DUCKTRACE_DATA_DIR=/data
+VOLUME ["/data"]
+EXPOSE 4317 4318 16686
+# node runs as PID 1 directly so that SIGTERM reaches ducktrace, which stores what it accepted, then exits.
+CMD ["node", "--import", "tsx", "main.ts"]
