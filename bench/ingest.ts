@@ -1,0 +1,182 @@
+/**
+ * `npm run bench`: ingest throughput over OTLP/HTTP protobuf, OTLP/HTTP JSON and OTLP/gRPC into a real
+ * server process, decode ceilings, and stored bytes per span. `-- --quick` runs a smaller load.
+ * Writes bench/results/latest.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { decodeExportTraceRequestProtobuf } from '../core/otlp/decodeProtobuf.js';
+import { DEFAULT_SPAN_LIMITS } from '../core/otlp/limits.js';
+import { DATABASE_FILE } from '../core/storage/duckdb/database.js';
+import { decodeToObjectGraph } from './objectGraphDecoder.js';
+import { generateWorkload, type Workload } from './workload.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const SPANS = Number(valueOf('--spans') ?? (quick ? 100_000 : 1_000_000));
+const CONCURRENCY = Number(valueOf('--concurrency') ?? 8);
+const BATCH = 512;
+
+function valueOf(flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+interface ServerProcess {
+  child: ChildProcess;
+  exited: Promise<unknown[]>;
+  otlpHttp: number;
+  otlpGrpc: number;
+  http: number;
+}
+
+async function startServer(dataDir: string): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DUCKTRACE_DATA_DIR: dataDir, DUCKTRACE_OTLP_HTTP_PORT: '0', DUCKTRACE_OTLP_GRPC_PORT: '0', DUCKTRACE_HTTP_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const exited = once(child, 'exit');
+  return new Promise((resolve, reject) => {
+    exited.then(([code]) => reject(new Error(`server exited with ${code}: ${output}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const port = (name: string) => Number(new RegExp(`${name} listening on http://[^:]+:(\\d+)`).exec(output)?.[1]);
+      if (port('otlp-http') && port('otlp-grpc') && port('query')) {
+        resolve({ child, exited, otlpHttp: port('otlp-http'), otlpGrpc: port('otlp-grpc'), http: port('query') });
+      }
+    });
+  });
+}
+
+/** utime + stime of a process, in seconds, and its peak resident set. */
+function processStats(pid: number): { cpuSec: number; peakRssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return { cpuSec: ticks / 100, peakRssMb: Number(hwm) / 1024 };
+}
+
+type Send = (body: Buffer) => Promise<void>;
+
+/** Sends every request with CONCURRENCY in flight; an answer means the spans are committed. */
+async function drive(workload: Workload, send: Send): Promise<{ spansPerSec: number; p50: number; p99: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < workload.requests.length) {
+        const body = workload.requests[next++]!;
+        const t = performance.now();
+        await send(body);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { spansPerSec: workload.spans / seconds, p50: at(0.5), p99: at(0.99) };
+}
+
+function httpSender(port: number, contentType: string): Send {
+  return async (body) => {
+    const response = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType }, body: body as unknown as BodyInit });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`export answered ${response.status}`);
+  };
+}
+
+function grpcSender(port: number): { send: Send; close: () => void } {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+  const identity = (b: Buffer) => b;
+  const send: Send = (body) =>
+    new Promise((resolve, reject) =>
+      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', identity, identity, body, (error) => (error ? reject(error) : resolve())),
+    );
+  return { send, close: () => client.close() };
+}
+
+function measureDecode(workload: Workload, decode: (body: Buffer) => unknown): number {
+  for (const body of workload.requests.slice(0, 20)) decode(body);
+  const started = performance.now();
+  for (const body of workload.requests) decode(body);
+  return workload.spans / ((performance.now() - started) / 1000);
+}
+
+async function countStored(dataDir: string): Promise<number> {
+  const instance = await DuckDBInstance.create(join(dataDir, DATABASE_FILE), { access_mode: 'READ_ONLY' });
+  const connection = await instance.connect();
+  const n = Number((await connection.runAndReadAll('SELECT count(*) AS n FROM spans')).getRowObjects()[0]!.n);
+  connection.closeSync();
+  instance.closeSync();
+  return n;
+}
+
+async function main(): Promise<void> {
+  console.log(`ducktrace ingest benchmark: ${SPANS} spans per transport, batches of ${BATCH}, ${CONCURRENCY} requests in flight, ${cpus().length} cores`);
+  const protobufLoad = generateWorkload({ spans: SPANS, batchSize: BATCH, encoding: 'protobuf', seed: 1 });
+  const jsonLoad = generateWorkload({ spans: SPANS, batchSize: BATCH, encoding: 'json', seed: 2 });
+  const grpcLoad = generateWorkload({ spans: SPANS, batchSize: BATCH, encoding: 'protobuf', seed: 3 });
+
+  const decodeRows = measureDecode(protobufLoad, (body) => decodeExportTraceRequestProtobuf(body, DEFAULT_SPAN_LIMITS));
+  const decodeGraph = measureDecode(protobufLoad, decodeToObjectGraph);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-'));
+  const server = await startServer(dataDir);
+  const httpProtobuf = await drive(protobufLoad, httpSender(server.otlpHttp, 'application/x-protobuf'));
+  const httpJson = await drive(jsonLoad, httpSender(server.otlpHttp, 'application/json'));
+  const grpcClient = grpcSender(server.otlpGrpc);
+  const grpcResult = await drive(grpcLoad, grpcClient.send);
+  grpcClient.close();
+  const stats = processStats(server.child.pid!);
+  server.child.kill('SIGTERM');
+  const [code] = await server.exited;
+  if (code !== 0) throw new Error(`server did not stop cleanly (exit ${code})`);
+
+  const stored = await countStored(dataDir);
+  const expected = protobufLoad.spans + jsonLoad.spans + grpcLoad.spans;
+  if (stored !== expected) throw new Error(`stored ${stored} spans, sent ${expected} in ${dataDir}`);
+  const fileBytes = statSync(join(dataDir, DATABASE_FILE)).size;
+  const otlpBytes = protobufLoad.requests.reduce((n, b) => n + b.length, 0);
+  const gzipBytes = protobufLoad.requests.reduce((n, b) => n + gzipSync(b).length, 0);
+  if (!process.env.KEEP) rmSync(dataDir, { recursive: true, force: true });
+
+  const results = {
+    'ingest.http_protobuf.spans_per_sec': Math.round(httpProtobuf.spansPerSec),
+    'ingest.http_protobuf.p50_ms': round(httpProtobuf.p50),
+    'ingest.http_protobuf.p99_ms': round(httpProtobuf.p99),
+    'ingest.http_json.spans_per_sec': Math.round(httpJson.spansPerSec),
+    'ingest.http_json.p99_ms': round(httpJson.p99),
+    'ingest.grpc.spans_per_sec': Math.round(grpcResult.spansPerSec),
+    'ingest.grpc.p99_ms': round(grpcResult.p99),
+    'ceilings.decode.spans_per_sec': Math.round(decodeRows),
+    'ceilings.decode_object_graph.spans_per_sec': Math.round(decodeGraph),
+    'storage.bytes_per_span': round(fileBytes / stored),
+    'storage.otlp_protobuf_bytes_per_span': round(otlpBytes / protobufLoad.spans),
+    'storage.gzip_bytes_per_span': round(gzipBytes / protobufLoad.spans),
+    'server.peak_rss_mb': round(stats.peakRssMb),
+    'server.cpu_sec_per_million_spans': round((stats.cpuSec / stored) * 1e6),
+    spans_stored: stored,
+  };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ date: new Date().toISOString(), quick, spansPerTransport: SPANS, results }, null, 2)}\n`);
+  console.table(Object.entries(results).map(([figure, value]) => ({ figure, value })));
+  console.log('decode to rows is', round(decodeRows / decodeGraph), 'x protobufjs decoding to the object graph');
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+await main();
