@@ -19,6 +19,14 @@ export interface Config extends SpanLimits {
   flushIntervalMs: number;
   /** Spans accepted but not yet committed; beyond this, exports are refused with a retryable 503. */
   maxQueuedSpans: number;
+  /** Every query API call and SQL statement is interrupted after this long. */
+  queryTimeoutMs: number;
+  /** The widest time range a query may cover. */
+  maxQueryRangeHours: number;
+  /** The largest `limit` a search accepts. */
+  maxSearchLimit: number;
+  /** Rows a SQL answer holds at most; more are cut and the answer says `truncated`. */
+  sqlMaxRows: number;
 }
 
 type Setting = { type: 'string'; default: string } | { type: 'int'; default: number; min: number; max: number };
@@ -36,6 +44,10 @@ const SETTINGS: { [K in keyof Config]: Setting } = {
   flushMaxSpans: { type: 'int', default: 20_000, min: 1, max: 1_000_000 },
   flushIntervalMs: { type: 'int', default: 200, min: 1, max: 60_000 },
   maxQueuedSpans: { type: 'int', default: 500_000, min: 1, max: 100_000_000 },
+  queryTimeoutMs: { type: 'int', default: 10_000, min: 10, max: 600_000 },
+  maxQueryRangeHours: { type: 'int', default: 24 * 7, min: 1, max: 24 * 3660 },
+  maxSearchLimit: { type: 'int', default: 1000, min: 1, max: 100_000 },
+  sqlMaxRows: { type: 'int', default: 10_000, min: 1, max: 1_000_000 },
   maxAttributes: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributes, min: 1, max: 100_000 },
   maxAttributeKeyLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeKeyLength, min: 1, max: 1 * MIB },
   maxAttributeValueLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeValueLength, min: 1, max: 16 * MIB },

@@ -28,6 +28,8 @@ const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
 export function decodeExportTraceRequestJson(body: Buffer, limits: SpanLimits): DecodeResult {
+  // An empty body is the empty request, as it is in protobuf.
+  if (body.length === 0) return { spans: [], rejectedSpans: 0, rejectionReasons: [] };
   let request: Json;
   try {
     request = JSON.parse(body.toString('utf8'));

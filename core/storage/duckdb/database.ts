@@ -8,6 +8,17 @@ export const DATABASE_FILE = 'ducktrace.duckdb';
 
 export class DataDirectoryLockedError extends Error {}
 
+/**
+ * ducktrace needs no files but its own, no network and no extensions, and user SQL runs on this
+ * instance: so external access is off and the configuration is locked (no SET, ATTACH, COPY, INSTALL).
+ */
+const LOCKED_DOWN: Record<string, string> = {
+  enable_external_access: 'false',
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+  lock_configuration: 'true',
+};
+
 export class Database {
   private constructor(
     readonly instance: DuckDBInstance,
@@ -23,7 +34,7 @@ export class Database {
     }
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path);
+      instance = await DuckDBInstance.create(path, LOCKED_DOWN);
     } catch (error) {
       throw explainOpenError(error as Error, dataDir ?? path);
     }
