@@ -5,6 +5,7 @@ import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { spanLimitsOf, type Config } from './core/config.js';
 import { Metrics } from './core/metrics.js';
 import { Database } from './core/storage/duckdb/database.js';
+import { DuckDBQueryExecutor } from './core/storage/duckdb/queryExecutor.js';
 import { DuckDBTraceReader } from './core/storage/duckdb/spanReader.js';
 import { DuckDBTraceWriter } from './core/storage/duckdb/spanWriter.js';
 import { SpanBatcher } from './collector/pipeline/spanBatcher.js';
@@ -36,7 +37,8 @@ export async function startDucktrace(config: Config, log: (line: string) => void
   let ready = false;
   const otlpHttp = createOtlpHttpServer(ingest, { maxBodyBytes: config.maxBodyBytes });
   const grpc = createOtlpGrpcServer(ingest, { maxBodyBytes: config.maxBodyBytes });
-  const query = createQueryServer({ reader, metrics, isReady: () => ready });
+  const executor = new DuckDBQueryExecutor(db, config.queryTimeoutMs);
+  const query = createQueryServer({ context: { reader, executor, limits: config }, metrics, isReady: () => ready });
 
   const started: { http: FastifyInstance[]; grpc: GrpcServer | null } = { http: [], grpc: null };
   const closeAll = async (): Promise<void> => {
@@ -49,6 +51,7 @@ export async function startDucktrace(config: Config, log: (line: string) => void
     writer.close();
     await db.checkpoint();
     reader.close();
+    executor.close();
     db.close();
   };
 

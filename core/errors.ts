@@ -22,6 +22,8 @@ export const ERROR_CATALOG = {
   shutting_down: { http: 503, grpc: GRPC_STATUS.UNAVAILABLE, retryable: true },
   /** Storage failed to commit; nothing was acknowledged, so the client should retry. */
   storage_unavailable: { http: 503, grpc: GRPC_STATUS.UNAVAILABLE, retryable: true },
+  /** A query ran past queryTimeoutMs; a narrower query may succeed. */
+  query_timeout: { http: 400, grpc: GRPC_STATUS.RESOURCE_EXHAUSTED, retryable: false },
   internal: { http: 500, grpc: GRPC_STATUS.INTERNAL, retryable: false },
 } as const;
 

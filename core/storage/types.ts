@@ -9,6 +9,4 @@ export interface TraceWriter {
 export interface TraceReader {
   /** Every stored span of a trace, in no particular order; empty when the trace is unknown. */
   getTraceSpans(traceId: string): Promise<SpanRow[]>;
-  listServices(): Promise<string[]>;
-  countSpans(): Promise<number>;
 }

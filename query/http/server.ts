@@ -2,22 +2,24 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DucktraceError } from '../../core/errors.js';
 import type { Metrics } from '../../core/metrics.js';
-import type { TraceReader } from '../../core/storage/types.js';
+import type { QueryContext } from './queryContext.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { servicesRoutes } from './routes/services.js';
 import { tracesRoutes } from './routes/traces.js';
 
 export interface QueryServerOptions {
-  reader: TraceReader;
+  context: QueryContext;
   metrics: Metrics;
   isReady: () => boolean;
 }
 
-export function createQueryServer({ reader, metrics, isReady }: QueryServerOptions): FastifyInstance {
+export function createQueryServer({ context, metrics, isReady }: QueryServerOptions): FastifyInstance {
   const app = Fastify({ logger: false });
   app.register(healthRoutes, { metrics, isReady });
-  app.register(servicesRoutes, { reader });
-  app.register(tracesRoutes, { reader });
+  app.register(servicesRoutes, { context });
+  app.register(tracesRoutes, { context });
+  app.register(metricsRoutes, { context });
 
   app.setNotFoundHandler(async (request) => {
     throw new DucktraceError('not_found', `no endpoint at ${request.method} ${request.url.split('?')[0]}`);

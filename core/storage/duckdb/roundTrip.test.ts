@@ -33,8 +33,6 @@ test('every span field and attribute type round-trips through DuckDB', async () 
     const stored = (await reader.getTraceSpans(traceId)).sort((a, b) => a.spanId.localeCompare(b.spanId));
     assert.deepEqual(stored, expected);
   }
-  assert.equal(await reader.countSpans(), rows.length + edge.length);
-  assert.deepEqual(await reader.listServices(), ['checkout', 'inventory', 'svc']);
   writer.close();
   reader.close();
   db.close();
@@ -53,7 +51,7 @@ test('migrations run once; reopening a data directory keeps its spans and schema
   const second = await Database.open(dir);
   assert.equal(await second.migrate(), SCHEMA_VERSION);
   const reader = await DuckDBTraceReader.create(second);
-  assert.equal(await reader.countSpans(), 1);
+  assert.deepEqual(await reader.getTraceSpans(rows[0]!.traceId), rows);
   reader.close();
   second.close();
 });

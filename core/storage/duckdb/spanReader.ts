@@ -27,16 +27,6 @@ export class DuckDBTraceReader implements TraceReader {
     return reader.getRowObjects().map((row) => toSpanRow(row as Record<SpanColumnName, DuckDBValue>));
   }
 
-  async listServices(): Promise<string[]> {
-    const reader = await this.connection.runAndReadAll('SELECT DISTINCT service_name FROM spans ORDER BY service_name');
-    return reader.getRowObjects().map((row) => String(row.service_name));
-  }
-
-  async countSpans(): Promise<number> {
-    const reader = await this.connection.runAndReadAll('SELECT count(*) AS n FROM spans');
-    return Number(reader.getRowObjects()[0]!.n);
-  }
-
   close(): void {
     this.connection.closeSync();
   }

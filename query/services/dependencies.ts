@@ -1,0 +1,66 @@
+/**
+ * The service dependency graph over a time range. An edge caller → callee comes from a span whose
+ * parent is on another service, and from a CLIENT span with no child on another service that names
+ * the peer it called (peer.service, else db.system.name / db.system, else server.address): the
+ * uninstrumented databases and third parties. Latency is the callee span's (for peers, the client's).
+ */
+import { STATUS_CODE_ERROR } from '../../core/model/span.js';
+import type { QueryExecutor, QueryParams } from '../../core/storage/duckdb/queryExecutor.js';
+import type { TimeRange } from './queryParams.js';
+
+const SPAN_KIND_CLIENT = 3;
+const RANK_EPSILON = 1e-12;
+
+export interface DependencyEdge {
+  caller: string;
+  callee: string;
+  /** True when the callee is not instrumented and is known only from its callers' CLIENT spans. */
+  calleeIsPeer: boolean;
+  /** Weighted calls. */
+  callCount: number;
+  errorRate: number;
+  p50Ns: string;
+  p99Ns: string;
+}
+
+export function dependenciesSql(range: TimeRange): { sql: string; params: QueryParams } {
+  const inRange = (alias: string) =>
+    `${alias}.start_time >= make_timestamp_ns($start::BIGINT) AND ${alias}.start_time < make_timestamp_ns($end::BIGINT)`;
+  const peer = `coalesce(c.attributes['peer.service'], c.attributes['db.system.name'], c.attributes['db.system'], c.attributes['server.address'])`;
+  const sql = `
+WITH cross_service AS (
+  SELECT p.service_name AS caller, c.service_name AS callee, false AS callee_is_peer, c.duration_ns AS d, c.sample_weight AS w, c.status_code = ${STATUS_CODE_ERROR} AS err
+  FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
+  WHERE ${inRange('c')} AND p.service_name <> c.service_name
+),
+peer_calls AS (
+  SELECT c.service_name AS caller, ${peer} AS callee, true AS callee_is_peer, c.duration_ns AS d, c.sample_weight AS w, c.status_code = ${STATUS_CODE_ERROR} AS err
+  FROM spans c
+  WHERE ${inRange('c')} AND c.kind = ${SPAN_KIND_CLIENT} AND ${peer} IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM spans k WHERE k.trace_id = c.trace_id AND k.parent_span_id = c.span_id AND k.service_name <> c.service_name)
+),
+calls AS (SELECT * FROM cross_service UNION ALL SELECT * FROM peer_calls WHERE callee <> caller),
+ranked AS (
+  SELECT *, sum(w) OVER (PARTITION BY caller, callee ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
+    sum(w) OVER (PARTITION BY caller, callee) AS total FROM calls
+)
+SELECT caller, callee, bool_and(callee_is_peer) AS callee_is_peer, sum(w) AS calls, coalesce(sum(w) FILTER (WHERE err), 0) AS errors,
+  min(d) FILTER (WHERE cum >= 0.5 * total * (1 - ${RANK_EPSILON})) AS p50,
+  min(d) FILTER (WHERE cum >= 0.99 * total * (1 - ${RANK_EPSILON})) AS p99
+FROM ranked GROUP BY caller, callee ORDER BY caller, callee`;
+  return { sql, params: { start: range.startNs, end: range.endNs } };
+}
+
+export async function dependencies(executor: QueryExecutor, range: TimeRange): Promise<DependencyEdge[]> {
+  const { sql, params } = dependenciesSql(range);
+  const rows = await executor.all(sql, params);
+  return rows.map((row) => ({
+    caller: String(row.caller),
+    callee: String(row.callee),
+    calleeIsPeer: Boolean(row.callee_is_peer),
+    callCount: Number(row.calls),
+    errorRate: Number(row.errors) / Number(row.calls),
+    p50Ns: String(row.p50),
+    p99Ns: String(row.p99),
+  }));
+}

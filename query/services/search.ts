@@ -1,0 +1,187 @@
+/**
+ * Trace search: which traces have a span matching every span-level filter in the time range, then a
+ * summary per trace, trace-level filters, newest first, and a cursor for the next page.
+ */
+import { STATUS_CODE_ERROR } from '../../core/model/span.js';
+import type { QueryExecutor, QueryParams } from '../../core/storage/duckdb/queryExecutor.js';
+import { filterSql, type AttributeFilter } from './attributeFilter.js';
+import { invalid, type TimeRange } from './queryParams.js';
+
+export interface TraceSearch {
+  range: TimeRange;
+  service?: string;
+  /** Span name. */
+  operation?: string;
+  attributes: AttributeFilter[];
+  /** On the trace's end-to-end duration. */
+  minDurationNs?: bigint;
+  maxDurationNs?: bigint;
+  /** On the matching span's own duration. */
+  spanMinDurationNs?: bigint;
+  spanMaxDurationNs?: bigint;
+  /** error: the trace has an error span; ok: it has none. */
+  status?: 'error' | 'ok';
+  limit: number;
+  cursor?: string;
+  /** Only these traces (Jaeger's traceID parameter). */
+  traceIds?: string[];
+}
+
+export interface TraceSummary {
+  traceId: string;
+  rootService: string;
+  rootOperation: string;
+  /** False when the trace's root span has not arrived (or never will): the root fields then name its earliest span. */
+  hasRoot: boolean;
+  startTimeUnixNano: string;
+  durationNs: string;
+  spanCount: number;
+  errorCount: number;
+  orphanCount: number;
+  services: Array<{ service: string; spanCount: number; errorCount: number }>;
+}
+
+export interface SearchResult {
+  traces: TraceSummary[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** How far outside the range a matching trace's other spans are looked for. */
+export const TRACE_MARGIN_NS = 3_600_000_000_000n;
+
+export function encodeCursor(startNs: bigint, traceId: string): string {
+  return Buffer.from(JSON.stringify([startNs.toString(), traceId])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { startNs: bigint; traceId: string } {
+  try {
+    const [start, traceId] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
+    if (/^\d+$/.test(start) && /^[0-9a-f]{32}$/.test(traceId)) return { startNs: BigInt(start), traceId };
+  } catch {
+    // reported below
+  }
+  throw invalid('cursor', 'is not a cursor this server gave out');
+}
+
+/** The SQL and its parameters: pure, so the plan is testable without a database. */
+export function searchSql(search: TraceSearch): { sql: string; params: QueryParams } {
+  const params: QueryParams = {
+    start: search.range.startNs,
+    end: search.range.endNs,
+    margin: TRACE_MARGIN_NS,
+    limit: search.limit + 1,
+  };
+  const spanWhere = ['s.start_time >= make_timestamp_ns($start::BIGINT)', 's.start_time <= make_timestamp_ns($end::BIGINT)'];
+  if (search.service !== undefined) {
+    spanWhere.push('s.service_name = $service');
+    params.service = search.service;
+  }
+  if (search.operation !== undefined) {
+    spanWhere.push('s.name = $operation');
+    params.operation = search.operation;
+  }
+  if (search.spanMinDurationNs !== undefined) {
+    spanWhere.push('s.duration_ns >= $spanMin::BIGINT');
+    params.spanMin = search.spanMinDurationNs;
+  }
+  if (search.spanMaxDurationNs !== undefined) {
+    spanWhere.push('s.duration_ns <= $spanMax::BIGINT');
+    params.spanMax = search.spanMaxDurationNs;
+  }
+  if (search.traceIds !== undefined) {
+    spanWhere.push(`s.trace_id IN (${search.traceIds.map((_, i) => `$t${i}`).join(', ') || "''"})`);
+    search.traceIds.forEach((id, i) => (params[`t${i}`] = id));
+  }
+  search.attributes.forEach((filter, i) => {
+    const { sql, params: filterParams } = filterSql(filter, 's', `a${i}`);
+    spanWhere.push(sql);
+    Object.assign(params, filterParams);
+  });
+
+  const traceWhere: string[] = [];
+  if (search.minDurationNs !== undefined) {
+    traceWhere.push('end_ns - start_ns >= $minDuration::BIGINT');
+    params.minDuration = search.minDurationNs;
+  }
+  if (search.maxDurationNs !== undefined) {
+    traceWhere.push('end_ns - start_ns <= $maxDuration::BIGINT');
+    params.maxDuration = search.maxDurationNs;
+  }
+  if (search.status === 'error') traceWhere.push('error_count > 0');
+  if (search.status === 'ok') traceWhere.push('error_count = 0');
+  if (search.cursor !== undefined) {
+    const cursor = decodeCursor(search.cursor);
+    traceWhere.push('(start_ns < $cursorStart::BIGINT OR (start_ns = $cursorStart::BIGINT AND trace_id < $cursorTrace))');
+    params.cursorStart = cursor.startNs;
+    params.cursorTrace = cursor.traceId;
+  }
+
+  const sql = `
+WITH candidates AS (
+  SELECT DISTINCT s.trace_id FROM spans s WHERE ${spanWhere.join(' AND ')}
+),
+trace_spans AS (
+  SELECT s.trace_id, s.span_id, s.parent_span_id, s.service_name, s.name, epoch_ns(s.start_time) AS start_ns, s.duration_ns, s.status_code
+  FROM spans s SEMI JOIN candidates c ON s.trace_id = c.trace_id
+  WHERE s.start_time >= make_timestamp_ns(($start - $margin)::BIGINT) AND s.start_time <= make_timestamp_ns(($end + $margin)::BIGINT)
+),
+summaries AS (
+  SELECT trace_id,
+    min(start_ns) AS start_ns,
+    max(start_ns + duration_ns) AS end_ns,
+    count(*) AS span_count,
+    count(*) FILTER (WHERE status_code = ${STATUS_CODE_ERROR}) AS error_count,
+    arg_min(service_name, (parent_span_id <> '', start_ns, span_id)) AS root_service,
+    arg_min(name, (parent_span_id <> '', start_ns, span_id)) AS root_operation,
+    bool_or(parent_span_id = '') AS has_root
+  FROM trace_spans GROUP BY trace_id
+),
+page AS (
+  SELECT * FROM summaries ${traceWhere.length > 0 ? `WHERE ${traceWhere.join(' AND ')}` : ''}
+  ORDER BY start_ns DESC, trace_id DESC LIMIT $limit
+),
+orphans AS (
+  SELECT t.trace_id, count(*) AS orphan_count
+  FROM trace_spans t SEMI JOIN page USING (trace_id)
+  WHERE t.parent_span_id <> '' AND NOT EXISTS (
+    SELECT 1 FROM trace_spans p WHERE p.trace_id = t.trace_id AND p.span_id = t.parent_span_id
+  )
+  GROUP BY t.trace_id
+),
+per_service AS (
+  SELECT trace_id, list({'service': service_name, 'spanCount': n, 'errorCount': e} ORDER BY service_name) AS services
+  FROM (
+    SELECT t.trace_id, t.service_name, count(*) AS n, count(*) FILTER (WHERE t.status_code = ${STATUS_CODE_ERROR}) AS e
+    FROM trace_spans t SEMI JOIN page USING (trace_id) GROUP BY ALL
+  ) GROUP BY trace_id
+)
+SELECT page.*, coalesce(orphans.orphan_count, 0) AS orphan_count, per_service.services
+FROM page LEFT JOIN orphans USING (trace_id) JOIN per_service USING (trace_id)
+ORDER BY start_ns DESC, trace_id DESC`;
+  return { sql, params };
+}
+
+export async function searchTraces(executor: QueryExecutor, search: TraceSearch): Promise<SearchResult> {
+  const { sql, params } = searchSql(search);
+  const rows = await executor.all(sql, params);
+  const page = rows.slice(0, search.limit).map(toSummary);
+  const last = rows.length > search.limit ? page[page.length - 1] : undefined;
+  return { traces: page, nextCursor: last ? encodeCursor(BigInt(last.startTimeUnixNano), last.traceId) : null };
+}
+
+function toSummary(row: Record<string, unknown>): TraceSummary {
+  const services = row.services as Array<{ service: string; spanCount: bigint; errorCount: bigint }>;
+  return {
+    traceId: String(row.trace_id),
+    rootService: String(row.root_service),
+    rootOperation: String(row.root_operation),
+    hasRoot: Boolean(row.has_root),
+    startTimeUnixNano: String(row.start_ns),
+    durationNs: String((row.end_ns as bigint) - (row.start_ns as bigint)),
+    spanCount: Number(row.span_count),
+    errorCount: Number(row.error_count),
+    orphanCount: Number(row.orphan_count),
+    services: services.map((s) => ({ service: s.service, spanCount: Number(s.spanCount), errorCount: Number(s.errorCount) })),
+  };
+}
