@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { DucktraceError, ERROR_CATALOG } from '../../core/errors.js';
+import { closeConnectionsWhenClosing } from '../../core/httpShutdown.js';
 import { encodeExportTraceResponse, encodeStatus, type OtlpEncoding } from '../../core/otlp/response.js';
 import type { TraceIngest } from '../pipeline/traceIngest.js';
 
@@ -22,6 +23,7 @@ export interface OtlpHttpOptions {
 
 export function createOtlpHttpServer(ingest: TraceIngest, options: OtlpHttpOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: options.maxBodyBytes, logger: false });
+  closeConnectionsWhenClosing(app);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(Object.keys(CONTENT_TYPES), { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 

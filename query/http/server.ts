@@ -1,6 +1,7 @@
 /** The query API server: native API under /api/v1/, health and metrics. */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DucktraceError } from '../../core/errors.js';
+import { closeConnectionsWhenClosing } from '../../core/httpShutdown.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { QueryContext } from './queryContext.js';
 import { healthRoutes } from './routes/health.js';
@@ -16,6 +17,7 @@ export interface QueryServerOptions {
 
 export function createQueryServer({ context, metrics, isReady }: QueryServerOptions): FastifyInstance {
   const app = Fastify({ logger: false });
+  closeConnectionsWhenClosing(app);
   app.register(healthRoutes, { metrics, isReady });
   app.register(servicesRoutes, { context });
   app.register(tracesRoutes, { context });

@@ -1,0 +1,156 @@
+/** The query services against real DuckDB, checked with answers computed independently from the same rows. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Database } from '../../core/storage/duckdb/database.js';
+import { DuckDBQueryExecutor } from '../../core/storage/duckdb/queryExecutor.js';
+import { DuckDBTraceWriter } from '../../core/storage/duckdb/spanWriter.js';
+import type { SpanRow } from '../../core/model/span.js';
+import { generateTraces, spanRow, weightedPercentile } from '../../test/fixtures/generatedTraces.js';
+import { parseAttributeFilters } from './attributeFilter.js';
+import { listOperations, listServices } from './catalog.js';
+import { dependencies } from './dependencies.js';
+import { latency, percentileLabel } from './latency.js';
+import { searchTraces, type TraceSearch } from './search.js';
+
+const START = 1_800_000_000_000_000_000n;
+const SECOND = 1_000_000_000n;
+const range = { startNs: START, endNs: START + 1000n * SECOND };
+let db: Database;
+let executor: DuckDBQueryExecutor;
+let rows: SpanRow[];
+
+before(async () => {
+  rows = generateTraces(600, START, SECOND);
+  // A trace whose root has not arrived: its api span names a parent that is not there.
+  rows.push(spanRow({ traceId: 'f'.repeat(32), spanId: 'e'.repeat(16), parentSpanId: 'd'.repeat(16), serviceName: 'api', name: 'late', startTimeUnixNano: START + 5n * SECOND, durationNs: 10n }));
+  db = await Database.open(null);
+  const writer = await DuckDBTraceWriter.create(db);
+  await writer.append(rows);
+  writer.close();
+  executor = new DuckDBQueryExecutor(db, 10_000);
+});
+after(() => {
+  executor.close();
+  db.close();
+});
+
+const search = (fields: Partial<TraceSearch>) => searchTraces(executor, { range, attributes: [], limit: 1000, ...fields });
+const traceIdsOf = (predicate: (r: SpanRow) => boolean) => new Set(rows.filter(predicate).map((r) => r.traceId));
+
+describe('search', () => {
+  test('span filters all apply to one span; results newest first', async () => {
+    const result = await search({ service: 'api', attributes: parseAttributeFilters(['http.response.status_code>=500']) });
+    const expected = traceIdsOf((r) => r.serviceName === 'api' && r.statusCode === 2);
+    assert.deepEqual(new Set(result.traces.map((t) => t.traceId)), expected);
+    const starts = result.traces.map((t) => BigInt(t.startTimeUnixNano));
+    assert.deepEqual(starts, [...starts].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)));
+  });
+
+  test('trace duration and span duration are different filters', async () => {
+    const traceDuration = new Map<string, bigint>();
+    for (const r of rows.filter((r) => r.name === 'GET /orders' && r.serviceName === 'gateway')) traceDuration.set(r.traceId, r.durationNs);
+    const byTrace = await search({ minDurationNs: 100_000n });
+    assert.deepEqual(new Set(byTrace.traces.map((t) => t.traceId)), new Set([...traceDuration].filter(([, d]) => d >= 100_000n).map(([id]) => id)));
+    const bySpan = await search({ operation: 'SELECT orders', spanMinDurationNs: 40_000n });
+    assert.deepEqual(new Set(bySpan.traces.map((t) => t.traceId)), traceIdsOf((r) => r.name === 'SELECT orders' && r.durationNs >= 40_000n));
+  });
+
+  test('regex, inequality, existence and absence filters', async () => {
+    const regex = await search({ attributes: parseAttributeFilters(['db.system.name=~post.*']) });
+    assert.equal(regex.traces.length, 600);
+    const absent = await search({ service: 'gateway', attributes: parseAttributeFilters(['http.response.status_code!=200']) });
+    assert.deepEqual(new Set(absent.traces.map((t) => t.traceId)), traceIdsOf((r) => r.serviceName === 'gateway' && r.statusCode === 2));
+    const missing = await search({ service: 'auth', attributes: parseAttributeFilters(['!http.route']) });
+    assert.equal(missing.traces.length, 200);
+  });
+
+  test('status filters on the trace; summaries count spans, errors, services and orphans', async () => {
+    const errors = await search({ status: 'error' });
+    assert.deepEqual(new Set(errors.traces.map((t) => t.traceId)), traceIdsOf((r) => r.statusCode === 2));
+    const summary = (await search({ traceIds: ['0'.repeat(31) + '1'] })).traces[0]!;
+    assert.deepEqual(
+      { root: [summary.rootService, summary.rootOperation, summary.hasRoot], spans: summary.spanCount, services: summary.services.map((s) => s.service) },
+      { root: ['gateway', 'GET /orders', true], spans: 4, services: ['api', 'auth', 'gateway'] },
+    );
+  });
+
+  test('a trace whose root has not arrived is still found, as an orphan', async () => {
+    const result = await search({ operation: 'late' });
+    assert.equal(result.traces.length, 1);
+    assert.deepEqual([result.traces[0]!.hasRoot, result.traces[0]!.orphanCount, result.traces[0]!.rootOperation], [false, 1, 'late']);
+  });
+
+  test('the cursor walks every trace once, in order', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const result = await search({ service: 'auth', limit: 37, cursor });
+      seen.push(...result.traces.map((t) => t.traceId));
+      if (!result.nextCursor) break;
+      cursor = result.nextCursor;
+    }
+    assert.equal(seen.length, 200);
+    assert.equal(new Set(seen).size, 200);
+  });
+});
+
+describe('latency', () => {
+  const percentiles = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
+
+  test('weighted percentiles, rates and error rate match an independent computation', async () => {
+    const result = await latency(executor, { range, service: 'api', operation: 'GET /orders', attributes: [], percentiles, stepNs: 100n * SECOND });
+    const spans = rows.filter((r) => r.serviceName === 'api' && r.name === 'GET /orders');
+    const weight = spans.reduce((s, r) => s + r.sampleWeight, 0);
+    const errorWeight = spans.filter((r) => r.statusCode === 2).reduce((s, r) => s + r.sampleWeight, 0);
+    assert.equal(result.summary.requests, weight);
+    assert.equal(result.summary.requestRate, weight / 1000);
+    assert.equal(result.summary.errorRate, errorWeight / weight);
+    for (const q of percentiles) {
+      const expected = weightedPercentile(spans.map((r) => ({ d: r.durationNs, w: r.sampleWeight })), q);
+      assert.equal(result.summary.percentiles[percentileLabel(q)], expected.toString(), `p${q * 100}`);
+    }
+    assert.equal(result.series.length, 6, 'traces span 600 of the 1000 seconds: empty buckets are left out');
+    const bucket = spans.filter((r) => r.startTimeUnixNano >= START + 300n * SECOND && r.startTimeUnixNano < START + 400n * SECOND);
+    const third = result.series.find((s) => s.timeUnixNano === (START + 300n * SECOND).toString())!;
+    assert.equal(third.requests, bucket.reduce((s, r) => s + r.sampleWeight, 0));
+    assert.equal(third.percentiles.p99, weightedPercentile(bucket.map((r) => ({ d: r.durationNs, w: r.sampleWeight })), 0.99).toString());
+  });
+
+  test('root latency grouped by the depth of the trace', async () => {
+    const result = await latency(executor, { range, service: 'gateway', attributes: [], percentiles: [0.5], stepNs: 1000n * SECOND });
+    // Every trace is gateway → api → db (3 layers); the auth call is also on layer 3.
+    assert.deepEqual(result.byDepth.map((d) => [d.depth, d.traces]), [[3, 600]]);
+    const roots = rows.filter((r) => r.serviceName === 'gateway');
+    assert.equal(result.byDepth[0]!.percentiles.p50, weightedPercentile(roots.map((r) => ({ d: r.durationNs, w: r.sampleWeight })), 0.5).toString());
+  });
+});
+
+describe('dependencies and catalog', () => {
+  test('edges of the known topology, with weighted calls and error rates', async () => {
+    const edges = await dependencies(executor, range);
+    assert.deepEqual(
+      edges.map((e) => [e.caller, e.callee, e.calleeIsPeer]),
+      [
+        ['api', 'auth', false],
+        ['api', 'postgresql', true],
+        ['gateway', 'api', false],
+      ],
+    );
+    const gatewayApi = edges.find((e) => e.caller === 'gateway')!;
+    const apiSpans = rows.filter((r) => r.serviceName === 'api' && r.name === 'GET /orders');
+    const weight = apiSpans.reduce((s, r) => s + r.sampleWeight, 0);
+    assert.equal(gatewayApi.callCount, weight);
+    assert.equal(gatewayApi.errorRate, apiSpans.filter((r) => r.statusCode === 2).reduce((s, r) => s + r.sampleWeight, 0) / weight);
+    assert.equal(gatewayApi.p99Ns, weightedPercentile(apiSpans.map((r) => ({ d: r.durationNs, w: r.sampleWeight })), 0.99).toString());
+  });
+
+  test('services and operations in the range, with span kinds', async () => {
+    assert.deepEqual(await listServices(executor, range), ['api', 'auth', 'gateway']);
+    assert.deepEqual(await listOperations(executor, 'api', range), [
+      { name: 'GET /orders', spanKind: 'SERVER' },
+      { name: 'SELECT orders', spanKind: 'CLIENT' },
+      { name: 'late', spanKind: 'SERVER' },
+    ]);
+    assert.deepEqual(await listServices(executor, { startNs: START - 10n * SECOND, endNs: START - SECOND }), []);
+  });
+});
