@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: ingest throughput over OTLP/HTTP protobuf, OTLP/HTTP JSON and OTLP/gRPC into a real
- * server process, decode ceilings, and stored bytes per span. `-- --quick` runs a smaller load.
+ * server process, decode ceilings, query latency per endpoint over what was stored, and stored bytes
+ * per span. `-- --quick` runs a smaller load.
  * Writes bench/results/latest.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +17,7 @@ import { decodeExportTraceRequestProtobuf } from '../core/otlp/decodeProtobuf.js
 import { DEFAULT_SPAN_LIMITS } from '../core/otlp/limits.js';
 import { DATABASE_FILE } from '../core/storage/duckdb/database.js';
 import { decodeToObjectGraph } from './objectGraphDecoder.js';
+import { measureQueries, queryCases } from './queries.js';
 import { generateWorkload, type Workload } from './workload.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -142,6 +144,7 @@ async function main(): Promise<void> {
   const grpcClient = grpcSender(server.otlpGrpc);
   const grpcResult = await drive(grpcLoad, grpcClient.send);
   grpcClient.close();
+  const queryResults = await measureQueries(server.http, queryCases(protobufLoad.traceIds, 'service-01'), quick ? 20 : 50);
   const stats = processStats(server.child.pid!);
   server.child.kill('SIGTERM');
   const [code] = await server.exited;
@@ -171,6 +174,7 @@ async function main(): Promise<void> {
     'server.peak_rss_mb': round(stats.peakRssMb),
     'server.cpu_sec_per_million_spans': round((stats.cpuSec / stored) * 1e6),
     spans_stored: stored,
+    ...queryResults,
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ date: new Date().toISOString(), quick, spansPerTransport: SPANS, results }, null, 2)}\n`);

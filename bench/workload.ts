@@ -27,6 +27,8 @@ export interface Workload {
   requests: Buffer[];
   spans: number;
   traces: number;
+  /** A sample of the trace ids, for query cases. */
+  traceIds: string[];
 }
 
 export function generateWorkload(options: { spans: number; batchSize: number; encoding: 'protobuf' | 'json'; seed?: number }): Workload {
@@ -55,9 +57,11 @@ export function generateWorkload(options: { spans: number; batchSize: number; en
   const now = BigInt(Date.now()) * 1_000_000n;
   const spans: ReadableSpan[] = [];
   let traces = 0;
+  const traceIds: string[] = [];
   while (spans.length < options.spans) {
     traces++;
     const traceId = hex(16);
+    if (traceIds.length < 100) traceIds.push(traceId);
     const size = Math.min(options.spans - spans.length, 1 + Math.floor(rand() * 50));
     const isError = rand() < 0.015;
     const traceStart = now - BigInt(Math.floor(rand() * 3_600_000)) * 1_000_000n;
@@ -88,7 +92,7 @@ export function generateWorkload(options: { spans: number; batchSize: number; en
   for (let i = 0; i < spans.length; i += options.batchSize) {
     requests.push(Buffer.from(serializer.serializeRequest(spans.slice(i, i + options.batchSize))!));
   }
-  return { requests, spans: spans.length, traces };
+  return { requests, spans: spans.length, traces, traceIds };
 }
 
 function hr(ns: bigint): HrTime {

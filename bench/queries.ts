@@ -1,0 +1,39 @@
+/** Query latency per endpoint against a running server: each case is run `rounds` times, sequentially. */
+
+export interface QueryCase {
+  name: string;
+  path: string;
+}
+
+export function queryCases(traceIds: string[], service: string): QueryCase[] {
+  const traceId = traceIds[Math.floor(traceIds.length / 2)]!;
+  return [
+    { name: 'trace_by_id', path: `/api/v1/traces/${traceId}` },
+    { name: 'search', path: `/api/v1/traces?service=${service}&limit=20` },
+    { name: 'search_attribute', path: `/api/v1/traces?service=${service}&attr=${encodeURIComponent('http.response.status_code>=500')}&limit=20` },
+    { name: 'search_trace_duration', path: `/api/v1/traces?minDuration=500ms&limit=20` },
+    { name: 'services', path: '/api/v1/services' },
+    { name: 'operations', path: `/api/v1/services/${service}/operations` },
+    { name: 'latency', path: `/api/v1/latency?service=${service}` },
+    { name: 'dependencies', path: '/api/v1/dependencies' },
+  ];
+}
+
+export async function measureQueries(port: number, cases: QueryCase[], rounds: number): Promise<Record<string, number>> {
+  const results: Record<string, number> = {};
+  for (const c of cases) {
+    const times: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const started = performance.now();
+      const response = await fetch(`http://127.0.0.1:${port}${c.path}`);
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`${c.name}: ${c.path} answered ${response.status}`);
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
+    results[`query.${c.name}.p50_ms`] = Math.round(at(0.5) * 100) / 100;
+    results[`query.${c.name}.p99_ms`] = Math.round(at(0.99) * 100) / 100;
+  }
+  return results;
+}
