@@ -1,41 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { emptyAttributes, type SpanRow } from '../../core/model/span.js';
+import type { SpanRow } from '../../core/model/span.js';
+import { spanRow } from '../../test/fixtures/generatedTraces.js';
 import { buildCallTree } from './callTree.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 
 function row(spanId: string, parentSpanId: string, start: number, duration: number, extra: Partial<SpanRow> = {}): SpanRow {
-  return {
+  return spanRow({
     traceId: TRACE,
     spanId: spanId.padStart(16, '0'),
     parentSpanId: parentSpanId === '' ? '' : parentSpanId.padStart(16, '0'),
-    traceState: '',
-    flags: 1,
-    name: `op-${spanId}`,
-    kind: 2,
     serviceName: 'svc',
+    name: `op-${spanId}`,
     startTimeUnixNano: BigInt(start),
     durationNs: BigInt(duration),
-    statusCode: 0,
-    statusMessage: '',
-    attributes: emptyAttributes(),
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    resourceAttributes: emptyAttributes(),
-    resourceDroppedAttributesCount: 0,
-    resourceSchemaUrl: '',
-    scopeName: '',
-    scopeVersion: '',
-    scopeAttributes: emptyAttributes(),
-    scopeDroppedAttributesCount: 0,
-    scopeSchemaUrl: '',
-    sampleWeight: 1,
     ...extra,
-  };
+  });
 }
 
 const id = (n: string) => n.padStart(16, '0');
