@@ -23,7 +23,7 @@ export interface Ducktrace {
 export async function startDucktrace(config: Config, log: (line: string) => void = console.log): Promise<Ducktrace> {
   const db = await Database.open(config.dataDir);
   const writer = await DuckDBTraceWriter.create(db);
-  const reader = await DuckDBTraceReader.create(db);
+  const reader = await DuckDBTraceReader.create(db, config.queryTimeoutMs);
   const metrics = new Metrics();
   const countStored = metrics.counter('ducktrace_spans_stored_total', 'Spans committed to storage.');
   const countFlushes = metrics.counter('ducktrace_flushes_total', 'Batches committed to storage.');

@@ -7,6 +7,7 @@
 import { STATUS_CODE_ERROR } from '../../core/model/span.js';
 import type { QueryExecutor, QueryParams } from '../../core/storage/duckdb/queryExecutor.js';
 import type { TimeRange } from './queryParams.js';
+import { TRACE_MARGIN_NS } from './search.js';
 
 const SPAN_KIND_CLIENT = 3;
 const RANK_EPSILON = 1e-12;
@@ -26,18 +27,21 @@ export interface DependencyEdge {
 export function dependenciesSql(range: TimeRange): { sql: string; params: QueryParams } {
   const inRange = (alias: string) =>
     `${alias}.start_time >= make_timestamp_ns($start::BIGINT) AND ${alias}.start_time < make_timestamp_ns($end::BIGINT)`;
+  // Parents and children of spans in the range are looked for only near it, so the join reads one window, not the table.
+  const nearRange = (alias: string) =>
+    `${alias}.start_time >= make_timestamp_ns(($start - $margin)::BIGINT) AND ${alias}.start_time < make_timestamp_ns(($end + $margin)::BIGINT)`;
   const peer = `coalesce(c.attributes['peer.service'], c.attributes['db.system.name'], c.attributes['db.system'], c.attributes['server.address'])`;
   const sql = `
 WITH cross_service AS (
   SELECT p.service_name AS caller, c.service_name AS callee, false AS callee_is_peer, c.duration_ns AS d, c.sample_weight AS w, c.status_code = ${STATUS_CODE_ERROR} AS err
   FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
-  WHERE ${inRange('c')} AND p.service_name <> c.service_name
+  WHERE ${inRange('c')} AND ${nearRange('p')} AND p.service_name <> c.service_name
 ),
 peer_calls AS (
   SELECT c.service_name AS caller, ${peer} AS callee, true AS callee_is_peer, c.duration_ns AS d, c.sample_weight AS w, c.status_code = ${STATUS_CODE_ERROR} AS err
   FROM spans c
   WHERE ${inRange('c')} AND c.kind = ${SPAN_KIND_CLIENT} AND ${peer} IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM spans k WHERE k.trace_id = c.trace_id AND k.parent_span_id = c.span_id AND k.service_name <> c.service_name)
+    AND NOT EXISTS (SELECT 1 FROM spans k WHERE ${nearRange('k')} AND k.trace_id = c.trace_id AND k.parent_span_id = c.span_id AND k.service_name <> c.service_name)
 ),
 calls AS (SELECT * FROM cross_service UNION ALL SELECT * FROM peer_calls WHERE callee <> caller),
 ranked AS (
@@ -48,7 +52,7 @@ SELECT caller, callee, bool_and(callee_is_peer) AS callee_is_peer, sum(w) AS cal
   min(d) FILTER (WHERE cum >= 0.5 * total * (1 - ${RANK_EPSILON})) AS p50,
   min(d) FILTER (WHERE cum >= 0.99 * total * (1 - ${RANK_EPSILON})) AS p99
 FROM ranked GROUP BY caller, callee ORDER BY caller, callee`;
-  return { sql, params: { start: range.startNs, end: range.endNs } };
+  return { sql, params: { start: range.startNs, end: range.endNs, margin: TRACE_MARGIN_NS } };
 }
 
 export async function dependencies(executor: QueryExecutor, range: TimeRange): Promise<DependencyEdge[]> {

@@ -7,24 +7,40 @@ import {
   type DuckDBConnection,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { DucktraceError } from '../../errors.js';
 import type { Attributes, SpanEvent, SpanLink, SpanRow } from '../../model/span.js';
 import { SPAN_COLUMN_NAMES, type SpanColumnName } from '../schema.js';
 import type { TraceReader } from '../types.js';
 import type { Database } from './database.js';
 
 export class DuckDBTraceReader implements TraceReader {
-  private constructor(private readonly connection: DuckDBConnection) {}
+  private constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly timeoutMs: number,
+  ) {}
 
-  static async create(db: Database): Promise<DuckDBTraceReader> {
-    return new DuckDBTraceReader(await db.connect());
+  static async create(db: Database, timeoutMs = 10_000): Promise<DuckDBTraceReader> {
+    return new DuckDBTraceReader(await db.connect(), timeoutMs);
   }
 
   async getTraceSpans(traceId: string): Promise<SpanRow[]> {
-    const reader = await this.connection.runAndReadAll(
-      `SELECT ${SPAN_COLUMN_NAMES.join(', ')} FROM spans WHERE trace_id = $1 ORDER BY start_time, span_id`,
-      [traceId],
-    );
-    return reader.getRowObjects().map((row) => toSpanRow(row as Record<SpanColumnName, DuckDBValue>));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.connection.interrupt();
+    }, this.timeoutMs);
+    try {
+      const reader = await this.connection.runAndReadAll(
+        `SELECT ${SPAN_COLUMN_NAMES.join(', ')} FROM spans WHERE trace_id = $1 ORDER BY start_time, span_id`,
+        [traceId],
+      );
+      return reader.getRowObjects().map((row) => toSpanRow(row as Record<SpanColumnName, DuckDBValue>));
+    } catch (error) {
+      if (timedOut) throw new DucktraceError('query_timeout', `reading trace ${traceId} took longer than the limit of ${this.timeoutMs} ms (queryTimeoutMs)`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): void {
