@@ -7,12 +7,14 @@ import { Metrics } from './core/metrics.js';
 import { Database } from './core/storage/duckdb/database.js';
 import { DuckDBQueryExecutor } from './core/storage/duckdb/queryExecutor.js';
 import { DuckDBTraceReader } from './core/storage/duckdb/spanReader.js';
+import { DuckDBSqlRunner } from './core/storage/duckdb/sqlRunner.js';
 import { DuckDBTraceWriter } from './core/storage/duckdb/spanWriter.js';
 import { SpanBatcher } from './collector/pipeline/spanBatcher.js';
 import { TraceIngest } from './collector/pipeline/traceIngest.js';
 import { bindGrpc, createOtlpGrpcServer } from './collector/receivers/otlpGrpc.js';
 import { createOtlpHttpServer } from './collector/receivers/otlpHttp.js';
 import { createQueryServer } from './query/http/server.js';
+import { checkReadOnlyStatement } from './query/services/sqlGuard.js';
 
 export interface Ducktrace {
   ports: { otlpHttp: number; otlpGrpc: number; http: number };
@@ -38,11 +40,13 @@ export async function startDucktrace(config: Config, log: (line: string) => void
   const otlpHttp = createOtlpHttpServer(ingest, { maxBodyBytes: config.maxBodyBytes });
   const grpc = createOtlpGrpcServer(ingest, { maxBodyBytes: config.maxBodyBytes });
   const executor = new DuckDBQueryExecutor(db, config.queryTimeoutMs);
-  const query = createQueryServer({ context: { reader, executor, limits: config }, metrics, isReady: () => ready });
+  const sql = new DuckDBSqlRunner(db, { timeoutMs: config.queryTimeoutMs, maxRows: config.sqlMaxRows, guard: checkReadOnlyStatement });
+  const query = createQueryServer({ context: { reader, executor, limits: config }, metrics, isReady: () => ready, sql });
 
   const started: { http: FastifyInstance[]; grpc: GrpcServer | null } = { http: [], grpc: null };
   const closeAll = async (): Promise<void> => {
     ready = false;
+    sql.close(); // interrupts running SQL statements so that neither the HTTP close nor the checkpoint waits for them
     await Promise.all([
       ...started.http.map((server) => server.close()),
       started.grpc ? new Promise<void>((resolve) => started.grpc!.tryShutdown(() => resolve())) : Promise.resolve(),

@@ -54,6 +54,34 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
     description: 'spans table',
     statements: [`CREATE TABLE spans (${SPAN_COLUMNS.map((c) => `${c.name} ${c.type}`).join(', ')})`],
   },
+  {
+    version: 2,
+    description: 'span_attributes and span_resource_attributes views',
+    statements: [attributeView('span_attributes', 'attributes', 'attribute_types'), attributeView('span_resource_attributes', 'resource_attributes', 'resource_attribute_types')],
+  },
 ];
+
+/**
+ * A view with one row per entry of an attribute map: the span's identity, the key, the value's text,
+ * its OTLP type by name (the type letter at the entry's position in the types string), and typed
+ * columns where the type allows. The unnests in one select list advance together, so key, value and
+ * position stay aligned; filters on the span columns (service_name, start_time...) are pushed below
+ * the unnest into the scan.
+ */
+function attributeView(view: string, map: string, types: string): string {
+  const letter = 'substr(attribute_types, pos, 1)';
+  return `CREATE VIEW ${view} AS
+SELECT trace_id, span_id, service_name, name, start_time, key, value,
+  CASE ${letter} WHEN 's' THEN 'string' WHEN 'b' THEN 'bool' WHEN 'i' THEN 'int' WHEN 'd' THEN 'double'
+    WHEN 'y' THEN 'bytes' WHEN 'a' THEN 'array' WHEN 'k' THEN 'kvlist' WHEN 'n' THEN 'empty' END AS type,
+  CASE WHEN ${letter} = 'i' THEN TRY_CAST(value AS BIGINT) END AS int_value,
+  CASE WHEN ${letter} IN ('i', 'd') THEN TRY_CAST(value AS DOUBLE) END AS double_value,
+  CASE WHEN ${letter} = 'b' THEN value = 'true' END AS bool_value
+FROM (
+  SELECT trace_id, span_id, service_name, name, start_time, ${types} AS attribute_types,
+    unnest(map_keys(${map})) AS key, unnest(map_values(${map})) AS value, generate_subscripts(map_keys(${map}), 1) AS pos
+  FROM spans
+)`;
+}
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

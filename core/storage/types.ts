@@ -9,4 +9,6 @@ export interface TraceWriter {
 export interface TraceReader {
   /** Every stored span of a trace, in no particular order; empty when the trace is unknown. */
   getTraceSpans(traceId: string): Promise<SpanRow[]>;
+  /** Every stored span of each trace, in one query; a trace with no spans has no entry. */
+  getTracesSpans(traceIds: string[]): Promise<Map<string, SpanRow[]>>;
 }

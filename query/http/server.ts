@@ -3,25 +3,34 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { DucktraceError } from '../../core/errors.js';
 import { closeConnectionsWhenClosing } from '../../core/httpShutdown.js';
 import type { Metrics } from '../../core/metrics.js';
+import type { SqlRunner } from '../../core/storage/duckdb/sqlRunner.js';
 import type { QueryContext } from './queryContext.js';
 import { healthRoutes } from './routes/health.js';
+import { jaegerRoutes } from './routes/jaeger.js';
+import { jaegerV3Routes } from './routes/jaegerV3.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { servicesRoutes } from './routes/services.js';
+import { sqlRoutes } from './routes/sql.js';
 import { tracesRoutes } from './routes/traces.js';
 
 export interface QueryServerOptions {
   context: QueryContext;
   metrics: Metrics;
   isReady: () => boolean;
+  /** Runs POST /api/v1/sql. */
+  sql: SqlRunner;
 }
 
-export function createQueryServer({ context, metrics, isReady }: QueryServerOptions): FastifyInstance {
+export function createQueryServer({ context, metrics, isReady, sql }: QueryServerOptions): FastifyInstance {
   const app = Fastify({ logger: false });
   closeConnectionsWhenClosing(app);
   app.register(healthRoutes, { metrics, isReady });
   app.register(servicesRoutes, { context });
   app.register(tracesRoutes, { context });
   app.register(metricsRoutes, { context });
+  app.register(jaegerRoutes, { context });
+  app.register(jaegerV3Routes, { context });
+  app.register(sqlRoutes, { sql });
 
   app.setNotFoundHandler(async (request) => {
     throw new DucktraceError('not_found', `no endpoint at ${request.method} ${request.url.split('?')[0]}`);
@@ -31,7 +40,8 @@ export function createQueryServer({ context, metrics, isReady }: QueryServerOpti
     const known = error instanceof DucktraceError ? error : null;
     const status = known?.httpStatus ?? (error.statusCode && error.statusCode < 500 ? error.statusCode : 500);
     const code = known?.code ?? (status < 500 ? 'invalid_argument' : 'internal');
-    if (status >= 500) console.error(`query error: ${error.stack ?? error.message}`);
+    if (status >= 500 && !known) console.error(`query error: ${error.stack ?? error.message}`);
+    if (known?.retryAfterSeconds !== undefined) reply.header('retry-after', String(known.retryAfterSeconds));
     return reply.code(status).send({ error: { code, message: error.message } });
   });
   return app;

@@ -64,6 +64,14 @@ describe('search', () => {
     assert.equal(missing.traces.length, 200);
   });
 
+  test('span kind and span status hold on the matching span', async () => {
+    const clientErrors = await search({ spanKind: 3, spanStatusCodes: [2] });
+    assert.equal(clientErrors.traces.length, 0, 'the failing spans are servers, not the database clients');
+    const serverErrors = await search({ service: 'api', spanKind: 2, spanStatusCodes: [2] });
+    assert.deepEqual(new Set(serverErrors.traces.map((t) => t.traceId)), traceIdsOf((r) => r.serviceName === 'api' && r.statusCode === 2));
+    assert.equal((await search({ spanStatusCodes: [] })).traces.length, 0);
+  });
+
   test('status filters on the trace; summaries count spans, errors, services and orphans', async () => {
     const errors = await search({ status: 'error' });
     assert.deepEqual(new Set(errors.traces.map((t) => t.traceId)), traceIdsOf((r) => r.statusCode === 2));

@@ -19,6 +19,10 @@ export interface TraceSearch {
   /** On the matching span's own duration. */
   spanMinDurationNs?: bigint;
   spanMaxDurationNs?: bigint;
+  /** The matching span's OTLP kind (Jaeger's `span.kind` tag). */
+  spanKind?: number;
+  /** The matching span's status code is one of these (Jaeger's `error` and `otel.status_code` tags). */
+  spanStatusCodes?: number[];
   /** error: the trace has an error span; ok: it has none. */
   status?: 'error' | 'ok';
   limit: number;
@@ -88,6 +92,17 @@ export function searchSql(search: TraceSearch): { sql: string; params: QueryPara
   if (search.spanMaxDurationNs !== undefined) {
     spanWhere.push('s.duration_ns <= $spanMax::BIGINT');
     params.spanMax = search.spanMaxDurationNs;
+  }
+  if (search.spanKind !== undefined) {
+    spanWhere.push('s.kind = $spanKind::INTEGER');
+    params.spanKind = search.spanKind;
+  }
+  if (search.spanStatusCodes !== undefined) {
+    const codes = search.spanStatusCodes.map((code, i) => {
+      params[`status${i}`] = code;
+      return `$status${i}::INTEGER`;
+    });
+    spanWhere.push(codes.length > 0 ? `s.status_code IN (${codes.join(', ')})` : 'false');
   }
   if (search.traceIds !== undefined) {
     spanWhere.push(`s.trace_id IN (${search.traceIds.map((_, i) => `$t${i}`).join(', ') || "''"})`);

@@ -43,6 +43,35 @@ export class DuckDBTraceReader implements TraceReader {
     }
   }
 
+  async getTracesSpans(traceIds: string[]): Promise<Map<string, SpanRow[]>> {
+    const byTrace = new Map<string, SpanRow[]>();
+    const ids = [...new Set(traceIds)];
+    if (ids.length === 0) return byTrace;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.connection.interrupt();
+    }, this.timeoutMs);
+    try {
+      const reader = await this.connection.runAndReadAll(
+        `SELECT ${SPAN_COLUMN_NAMES.join(', ')} FROM spans WHERE trace_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY trace_id, start_time, span_id`,
+        ids,
+      );
+      for (const object of reader.getRowObjects()) {
+        const row = toSpanRow(object as Record<SpanColumnName, DuckDBValue>);
+        let spans = byTrace.get(row.traceId);
+        if (!spans) byTrace.set(row.traceId, (spans = []));
+        spans.push(row);
+      }
+      return byTrace;
+    } catch (error) {
+      if (timedOut) throw new DucktraceError('query_timeout', `reading ${ids.length} traces took longer than the limit of ${this.timeoutMs} ms (queryTimeoutMs)`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   close(): void {
     this.connection.closeSync();
   }
