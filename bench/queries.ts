@@ -3,6 +3,8 @@
 export interface QueryCase {
   name: string;
   path: string;
+  /** A JSON body makes the case a POST. */
+  body?: unknown;
 }
 
 export function queryCases(traceIds: string[], service: string): QueryCase[] {
@@ -16,6 +18,13 @@ export function queryCases(traceIds: string[], service: string): QueryCase[] {
     { name: 'operations', path: `/api/v1/services/${service}/operations` },
     { name: 'latency', path: `/api/v1/latency?service=${service}` },
     { name: 'dependencies', path: '/api/v1/dependencies' },
+    {
+      name: 'sql_aggregate',
+      path: '/api/v1/sql',
+      body: { sql: "SELECT service_name, count(*) AS spans, quantile_cont(duration_ns, 0.99) AS p99 FROM spans WHERE start_time > now() - INTERVAL 1 HOUR GROUP BY ALL" },
+    },
+    { name: 'jaeger_search', path: `/api/traces?service=${service}&lookback=1h&limit=20` },
+    { name: 'jaeger_trace', path: `/api/traces/${traceId}` },
   ];
 }
 
@@ -25,7 +34,10 @@ export async function measureQueries(port: number, cases: QueryCase[], rounds: n
     const times: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const started = performance.now();
-      const response = await fetch(`http://127.0.0.1:${port}${c.path}`);
+      const response = await fetch(
+        `http://127.0.0.1:${port}${c.path}`,
+        c.body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) },
+      );
       await response.arrayBuffer();
       if (response.status !== 200) throw new Error(`${c.name}: ${c.path} answered ${response.status}`);
       times.push(performance.now() - started);
