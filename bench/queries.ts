@@ -21,7 +21,7 @@ export function queryCases(traceIds: string[], service: string): QueryCase[] {
     {
       name: 'sql_aggregate',
       path: '/api/v1/sql',
-      body: { sql: "SELECT service_name, count(*) AS spans, quantile_cont(duration_ns, 0.99) AS p99 FROM spans WHERE start_time > now() - INTERVAL 1 HOUR GROUP BY ALL" },
+      body: { sql: "SELECT service_name, count(*) AS spans, quantile_cont(duration_ns, 0.99) AS p99 FROM spans WHERE start_time > utc_now() - INTERVAL 1 HOUR GROUP BY ALL" },
     },
     { name: 'jaeger_search', path: `/api/traces?service=${service}&lookback=1h&limit=20` },
     { name: 'jaeger_trace', path: `/api/traces/${traceId}` },
@@ -38,8 +38,8 @@ export async function measureQueries(port: number, cases: QueryCase[], rounds: n
         `http://127.0.0.1:${port}${c.path}`,
         c.body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) },
       );
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`${c.name}: ${c.path} answered ${response.status}`);
+      const body = await response.text();
+      if (response.status !== 200) throw new Error(`${c.name}: ${c.path} answered ${response.status}: ${body.slice(0, 300)}`);
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);

@@ -59,6 +59,14 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
     description: 'span_attributes and span_resource_attributes views',
     statements: [attributeView('span_attributes', 'attributes', 'attribute_types'), attributeView('span_resource_attributes', 'resource_attributes', 'resource_attribute_types')],
   },
+  {
+    version: 3,
+    description: 'utc_now() macro',
+    // start_time is a UTC TIMESTAMP_NS, which DuckDB will not compare with now()'s TIMESTAMPTZ, and
+    // now()::TIMESTAMP gives the server's local wall clock. utc_now() is the current UTC time as a
+    // TIMESTAMP, so `start_time > utc_now() - INTERVAL 1 HOUR` reads the last hour wherever the server runs.
+    statements: ['CREATE MACRO utc_now() AS make_timestamp(epoch_us(now()))'],
+  },
 ];
 
 /**

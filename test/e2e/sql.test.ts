@@ -112,6 +112,13 @@ describe('POST /api/v1/sql', () => {
     assert.deepEqual(resource.rows, [['cart'], ['web']]);
   });
 
+  test('utc_now() selects by time whatever the server time zone', async () => {
+    const recent = await ok({ sql: 'SELECT count(*) FROM spans WHERE start_time > utc_now() - INTERVAL 5 MINUTE AND start_time < utc_now()' });
+    assert.deepEqual(recent.rows, [[String(SPANS)]]);
+    const future = await ok({ sql: 'SELECT count(*) FROM spans WHERE start_time > utc_now()' });
+    assert.deepEqual(future.rows, [['0']]);
+  });
+
   test('the row cap: limit, then sqlMaxRows, and truncated', async () => {
     const limited = await ok({ sql: 'SELECT span_id FROM spans', limit: 5 });
     assert.deepEqual([limited.rows.length, limited.truncated], [5, true]);
