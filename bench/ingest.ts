@@ -144,8 +144,9 @@ async function main(): Promise<void> {
   const grpcClient = grpcSender(server.otlpGrpc);
   const grpcResult = await drive(grpcLoad, grpcClient.send);
   grpcClient.close();
-  const queryResults = await measureQueries(server.http, queryCases(protobufLoad.traceIds, 'service-01'), quick ? 20 : 50);
+  // CPU and memory of ingest alone, before the query cases.
   const stats = processStats(server.child.pid!);
+  const queryResults = await measureQueries(server.http, queryCases(protobufLoad.traceIds, 'service-01'), quick ? 20 : 50);
   server.child.kill('SIGTERM');
   const [code] = await server.exited;
   if (code !== 0) throw new Error(`server did not stop cleanly (exit ${code})`);

@@ -33,17 +33,22 @@ export function dependenciesSql(range: TimeRange): { sql: string; params: QueryP
   const peer = `coalesce(c.attributes['peer.service'], c.attributes['db.system.name'], c.attributes['db.system'], c.attributes['server.address'])`;
   const sql = `
 WITH cross_service AS (
-  SELECT p.service_name AS caller, c.service_name AS callee, false AS callee_is_peer, c.duration_ns AS d, c.sample_weight AS w, c.status_code = ${STATUS_CODE_ERROR} AS err
+  SELECT p.service_name AS caller, c.service_name AS callee, false AS callee_is_peer, c.duration_ns AS d, c.sample_weight AS w, c.status_code = ${STATUS_CODE_ERROR} AS err,
+    p.trace_id, p.span_id AS caller_span_id
   FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
   WHERE ${inRange('c')} AND ${nearRange('p')} AND p.service_name <> c.service_name
 ),
 peer_calls AS (
   SELECT c.service_name AS caller, ${peer} AS callee, true AS callee_is_peer, c.duration_ns AS d, c.sample_weight AS w, c.status_code = ${STATUS_CODE_ERROR} AS err
   FROM spans c
+  -- A client span whose call reached an instrumented service is already an edge above.
+  ANTI JOIN cross_service x ON x.trace_id = c.trace_id AND x.caller_span_id = c.span_id
   WHERE ${inRange('c')} AND c.kind = ${SPAN_KIND_CLIENT} AND ${peer} IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM spans k WHERE ${nearRange('k')} AND k.trace_id = c.trace_id AND k.parent_span_id = c.span_id AND k.service_name <> c.service_name)
 ),
-calls AS (SELECT * FROM cross_service UNION ALL SELECT * FROM peer_calls WHERE callee <> caller),
+calls AS (
+  SELECT caller, callee, callee_is_peer, d, w, err FROM cross_service
+  UNION ALL SELECT caller, callee, callee_is_peer, d, w, err FROM peer_calls WHERE callee <> caller
+),
 ranked AS (
   SELECT *, sum(w) OVER (PARTITION BY caller, callee ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
     sum(w) OVER (PARTITION BY caller, callee) AS total FROM calls
