@@ -82,6 +82,8 @@ export interface SpanRow {
   scopeSchemaUrl: string;
   /** 1 / the probability that this span was kept. */
   sampleWeight: number;
+  /** The tail-sampling policy that kept the span's trace; '' when tail sampling did not decide. */
+  samplingPolicy: string;
 }
 
 export const UNKNOWN_SERVICE = 'unknown_service';

@@ -114,6 +114,7 @@ export class SpanAssembler {
       scopeDroppedAttributesCount: scope.droppedAttributesCount,
       scopeSchemaUrl: scope.schemaUrl,
       sampleWeight: 1,
+      samplingPolicy: '',
     };
   }
 

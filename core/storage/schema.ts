@@ -1,6 +1,8 @@
 /**
  * The span table layout, defined once: the writer appends columns in this order, the reader selects
- * them by these names, and the migrations create the table from this list.
+ * them by these names, and the migrations build the table from this list: migration 1 creates the
+ * columns of version 1, later migrations add theirs (a column added later must go at the end, and is
+ * nullable with a default, as ALTER TABLE ADD COLUMN requires).
  */
 const ATTRIBUTE_MAP = 'MAP(VARCHAR, VARCHAR)';
 
@@ -41,7 +43,17 @@ export const SPAN_COLUMNS = [
   { name: 'scope_dropped_attributes_count', type: 'UINTEGER NOT NULL' },
   { name: 'scope_schema_url', type: 'VARCHAR NOT NULL' },
   { name: 'sample_weight', type: 'DOUBLE NOT NULL' },
+  { name: 'sampling_policy', type: "VARCHAR DEFAULT ''", since: 4 },
 ] as const;
+
+/** The migration that created a column. */
+function since(column: (typeof SPAN_COLUMNS)[number]): number {
+  return 'since' in column ? column.since : 1;
+}
+
+function addedColumns(version: number): string[] {
+  return SPAN_COLUMNS.filter((c) => since(c) === version).map((c) => `ALTER TABLE spans ADD COLUMN ${c.name} ${c.type}`);
+}
 
 export type SpanColumnName = (typeof SPAN_COLUMNS)[number]['name'];
 
@@ -52,7 +64,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
   {
     version: 1,
     description: 'spans table',
-    statements: [`CREATE TABLE spans (${SPAN_COLUMNS.map((c) => `${c.name} ${c.type}`).join(', ')})`],
+    statements: [`CREATE TABLE spans (${SPAN_COLUMNS.filter((c) => since(c) === 1).map((c) => `${c.name} ${c.type}`).join(', ')})`],
   },
   {
     version: 2,
@@ -66,6 +78,11 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
     // now()::TIMESTAMP gives the server's local wall clock. utc_now() is the current UTC time as a
     // TIMESTAMP, so `start_time > utc_now() - INTERVAL 1 HOUR` reads the last hour wherever the server runs.
     statements: ['CREATE MACRO utc_now() AS make_timestamp(epoch_us(now()))'],
+  },
+  {
+    version: 4,
+    description: 'sampling_policy column',
+    statements: addedColumns(4),
   },
 ];
 

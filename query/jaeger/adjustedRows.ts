@@ -48,6 +48,7 @@ export function adjustedRows(tree: CallTree): SpanRow[] {
     scopeDroppedAttributesCount: node.scope.droppedAttributesCount,
     scopeSchemaUrl: node.scope.schemaUrl,
     sampleWeight: node.sampleWeight,
+    samplingPolicy: node.samplingPolicy,
   }));
 }
 

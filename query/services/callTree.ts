@@ -43,6 +43,8 @@ export interface SpanNode {
   traceState: string;
   flags: number;
   sampleWeight: number;
+  /** The tail-sampling policy that kept the trace; '' when tail sampling did not decide. */
+  samplingPolicy: string;
 }
 
 export interface ServiceTime {
@@ -250,5 +252,6 @@ function toNode({ row: span, spanId, parentSpanId, shiftNs, warnings }: Adjusted
     traceState: span.traceState,
     flags: span.flags,
     sampleWeight: span.sampleWeight,
+    samplingPolicy: span.samplingPolicy,
   };
 }

@@ -5,6 +5,7 @@
  * refused with a clear message, queries still answer, and nothing changed afterwards.
  */
 import assert from 'node:assert/strict';
+import { spanRow } from '../../test/fixtures/generatedTraces.js';
 import { SCHEMA_VERSION } from '../../core/storage/schema.js';
 import { after, before, describe, test } from 'node:test';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -23,35 +24,17 @@ function attrs(entries: Array<[string, string, string]>): Attributes {
 
 function testSpan(i: number): SpanRow {
   const service = i % 2 === 0 ? 'checkout' : 'cart';
-  return {
+  return spanRow({
     traceId: (i + 1).toString(16).padStart(32, '0'),
     spanId: (i + 1).toString(16).padStart(16, '0'),
-    parentSpanId: '',
-    traceState: '',
-    flags: 1,
     name: `op-${i % 3}`,
-    kind: 2,
     serviceName: service,
     startTimeUnixNano: 1_700_000_000_000_000_000n + BigInt(i) * 1_000_000n,
     durationNs: 5_000_000_000n + BigInt(i),
     statusCode: i % 5 === 0 ? 2 : 0,
-    statusMessage: '',
     attributes: attrs([['http.route', `/r${i % 4}`, 's'], ['http.response.status_code', i % 5 === 0 ? '500' : '200', 'i']]),
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
     resourceAttributes: attrs([['service.name', service, 's'], ['host.cpus', '8', 'i']]),
-    resourceDroppedAttributesCount: 0,
-    resourceSchemaUrl: '',
-    scopeName: 'test',
-    scopeVersion: '',
-    scopeAttributes: attrs([]),
-    scopeDroppedAttributesCount: 0,
-    scopeSchemaUrl: '',
-    sampleWeight: 1,
-  };
+  });
 }
 
 function rejects400(fn: () => unknown, pattern: RegExp): void {

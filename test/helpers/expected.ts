@@ -85,6 +85,7 @@ export function expectedNode(span: ReadableSpan, depth: number, childSpanIds: st
     traceState: context.traceState?.serialize() ?? '',
     flags: flagsOf(context, span.parentSpanContext?.isRemote),
     sampleWeight: 1,
+    samplingPolicy: '',
   };
 }
 

@@ -9,8 +9,9 @@ import { makeHandBuiltSpan, makeSdkSpans } from '../../../test/fixtures/sdkSpans
 import { hex, request, span } from '../../../test/fixtures/protobufWriter.js';
 import { decodeExportTraceRequestProtobuf } from '../../otlp/decodeProtobuf.js';
 import { DEFAULT_SPAN_LIMITS } from '../../otlp/limits.js';
-import { SCHEMA_VERSION } from '../schema.js';
-import { Database } from './database.js';
+import { MIGRATIONS, SCHEMA_VERSION, SPAN_COLUMN_NAMES } from '../schema.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DATABASE_FILE, Database } from './database.js';
 import { DuckDBTraceReader } from './spanReader.js';
 import { DuckDBTraceWriter } from './spanWriter.js';
 
@@ -54,4 +55,38 @@ test('migrations run once; reopening a data directory keeps its spans and schema
   assert.deepEqual(await reader.getTraceSpans(rows[0]!.traceId), rows);
   reader.close();
   second.close();
+});
+
+test('after every migration the table has exactly the columns of SPAN_COLUMNS, in order', async () => {
+  const db = await Database.open(null);
+  const connection = await db.connect();
+  const described = (await connection.runAndReadAll('DESCRIBE spans')).getRowObjects().map((r) => String(r.column_name));
+  assert.deepEqual(described, SPAN_COLUMN_NAMES);
+  connection.closeSync();
+  db.close();
+});
+
+test('a database from before a later migration is upgraded in place', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-db-'));
+  dirs.push(dir);
+  const rows = decodeExportTraceRequestProtobuf(request([span()]), DEFAULT_SPAN_LIMITS).spans;
+  // Build the version-3 schema by hand, as an older ducktrace left it.
+  const old = await DuckDBInstance.create(join(dir, DATABASE_FILE));
+  const connection = await old.connect();
+  await connection.run('CREATE TABLE schema_version (version INTEGER NOT NULL, description VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+  for (const migration of MIGRATIONS.filter((m) => m.version <= 3)) {
+    for (const statement of migration.statements) await connection.run(statement);
+    await connection.run('INSERT INTO schema_version (version, description) VALUES ($1, $2)', [migration.version, migration.description]);
+  }
+  connection.closeSync();
+  old.closeSync();
+  const v3 = await Database.open(dir);
+  assert.equal(await v3.migrate(), SCHEMA_VERSION);
+  const writer = await DuckDBTraceWriter.create(v3);
+  await writer.append(rows);
+  writer.close();
+  const reader = await DuckDBTraceReader.create(v3);
+  assert.deepEqual(await reader.getTraceSpans(rows[0]!.traceId), rows);
+  reader.close();
+  v3.close();
 });

@@ -152,5 +152,6 @@ function toSpanRow(row: Record<SpanColumnName, DuckDBValue>): SpanRow {
     scopeDroppedAttributesCount: Number(row.scope_dropped_attributes_count),
     scopeSchemaUrl: String(row.scope_schema_url),
     sampleWeight: Number(row.sample_weight),
+    samplingPolicy: String(row.sampling_policy ?? ''),
   };
 }

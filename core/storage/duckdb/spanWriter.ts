@@ -127,6 +127,7 @@ function toColumns(rows: readonly SpanRow[]): DuckDBValue[][] {
     scope_dropped_attributes_count: column((r) => r.scopeDroppedAttributesCount),
     scope_schema_url: column((r) => r.scopeSchemaUrl),
     sample_weight: column((r) => r.sampleWeight),
+    sampling_policy: column((r) => r.samplingPolicy),
   };
   return SPAN_COLUMNS.map((c) => columns[c.name]);
 }

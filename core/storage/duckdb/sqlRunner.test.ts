@@ -4,6 +4,7 @@
  * The guard's function rules are tested in query/services/sqlGuard.test.ts.
  */
 import assert from 'node:assert/strict';
+import { spanRow } from '../../../test/fixtures/generatedTraces.js';
 import { after, before, describe, test } from 'node:test';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Attributes, SpanRow } from '../../model/span.js';
@@ -22,19 +23,14 @@ function attrs(entries: Array<[string, string, string]>): Attributes {
 const NONE: Attributes = { keys: [], values: [], types: '' };
 
 function testSpan(i: number, extra: Partial<SpanRow> = {}): SpanRow {
-  return {
+  return spanRow({
     traceId: (i + 1).toString(16).padStart(32, '0'),
     spanId: (i + 1).toString(16).padStart(16, '0'),
-    parentSpanId: '',
-    traceState: '',
-    flags: 1,
     name: `op-${i % 3}`,
-    kind: 2,
     serviceName: i % 2 === 0 ? 'checkout' : 'cart',
     startTimeUnixNano: 1_700_000_000_000_000_000n + BigInt(i) * 1_000_000n,
     durationNs: 5_000_000_000n + BigInt(i),
     statusCode: i % 5 === 0 ? 2 : 0,
-    statusMessage: '',
     attributes: attrs([
       ['http.route', `/r${i % 4}`, 's'],
       ['http.response.status_code', i % 5 === 0 ? '500' : '200', 'i'],
@@ -43,22 +39,9 @@ function testSpan(i: number, extra: Partial<SpanRow> = {}): SpanRow {
       ['big', '9007199254740993', 'i'],
       ['tags', '[{"stringValue":"a"}]', 'a'],
     ]),
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
     resourceAttributes: attrs([['service.name', i % 2 === 0 ? 'checkout' : 'cart', 's'], ['host.cpus', '8', 'i']]),
-    resourceDroppedAttributesCount: 0,
-    resourceSchemaUrl: '',
-    scopeName: 'test',
-    scopeVersion: '',
-    scopeAttributes: NONE,
-    scopeDroppedAttributesCount: 0,
-    scopeSchemaUrl: '',
-    sampleWeight: 1,
     ...extra,
-  };
+  });
 }
 
 const SPAN_COUNT = 20;
