@@ -28,11 +28,12 @@ export async function startDucktrace(config: Config, log: (line: string) => void
   const reader = await DuckDBTraceReader.create(db, config.queryTimeoutMs);
   const metrics = new Metrics();
   const countStored = metrics.counter('ducktrace_spans_stored_total', 'Spans committed to storage.');
-  const countFlushes = metrics.counter('ducktrace_flushes_total', 'Batches committed to storage.');
-  const batcher = new SpanBatcher(writer, config, (spans) => {
+  const flushSeconds = metrics.histogram('ducktrace_flush_seconds', 'Time to commit one batch to storage.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
+  const batcher = new SpanBatcher(writer, config, (spans, elapsedMs) => {
     countStored(spans);
-    countFlushes();
+    flushSeconds(elapsedMs / 1000);
   });
+  metrics.gauge('ducktrace_storage_bytes', 'Bytes of the DuckDB file and its own write-ahead log.', () => db.fileBytes());
   metrics.gauge('ducktrace_writer_queue_spans', 'Spans accepted and not yet committed.', () => batcher.queuedSpans);
   const ingest = new TraceIngest(batcher, spanLimitsOf(config), metrics);
 

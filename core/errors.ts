@@ -17,8 +17,10 @@ export const ERROR_CATALOG = {
   method_not_allowed: { http: 405, grpc: GRPC_STATUS.UNIMPLEMENTED, retryable: false },
   payload_too_large: { http: 413, grpc: GRPC_STATUS.RESOURCE_EXHAUSTED, retryable: false },
   unsupported_media_type: { http: 415, grpc: GRPC_STATUS.INVALID_ARGUMENT, retryable: false },
-  /** Shedding load: the client should retry after a pause. */
-  overloaded: { http: 503, grpc: GRPC_STATUS.UNAVAILABLE, retryable: true },
+  /** Shedding load (a queue is full): the client should slow down and retry after a pause. */
+  overloaded: { http: 429, grpc: GRPC_STATUS.UNAVAILABLE, retryable: true },
+  /** The write-ahead log has no room left on disk: retry after a pause. */
+  wal_full: { http: 503, grpc: GRPC_STATUS.UNAVAILABLE, retryable: true },
   shutting_down: { http: 503, grpc: GRPC_STATUS.UNAVAILABLE, retryable: true },
   /** Storage failed to commit; nothing was acknowledged, so the client should retry. */
   storage_unavailable: { http: 503, grpc: GRPC_STATUS.UNAVAILABLE, retryable: true },

@@ -1,12 +1,13 @@
-/** Counters and gauges rendered in the Prometheus text format for GET /metrics. */
+/** Counters, gauges and histograms rendered in the Prometheus text format for GET /metrics. */
 
 type Labels = Record<string, string>;
 
 interface Family {
-  type: 'counter' | 'gauge';
+  type: 'counter' | 'gauge' | 'histogram';
   help: string;
   values: Map<string, number>;
   read?: () => number;
+  histogram?: { buckets: number[]; counts: number[]; sum: number; count: number };
 }
 
 export class Metrics {
@@ -25,6 +26,20 @@ export class Metrics {
     this.family(name, 'gauge', help).read = read;
   }
 
+  /** A histogram with these upper bounds (the +Inf bucket is implied); returns the observe function. */
+  histogram(name: string, help: string, buckets: number[]): (value: number) => void {
+    const family = this.family(name, 'histogram', help);
+    const histogram = { buckets: [...buckets].sort((a, b) => a - b), counts: buckets.map(() => 0), sum: 0, count: 0 };
+    family.histogram = histogram;
+    return (value) => {
+      histogram.count++;
+      histogram.sum += value;
+      histogram.buckets.forEach((bound, i) => {
+        if (value <= bound) histogram.counts[i]!++;
+      });
+    };
+  }
+
   value(name: string, labels: Labels = {}): number {
     return this.families.get(name)?.values.get(labelText(labels)) ?? 0;
   }
@@ -33,7 +48,11 @@ export class Metrics {
     const lines: string[] = [];
     for (const [name, family] of this.families) {
       lines.push(`# HELP ${name} ${family.help}`, `# TYPE ${name} ${family.type}`);
-      if (family.read) lines.push(`${name} ${family.read()}`);
+      if (family.histogram) {
+        const h = family.histogram;
+        h.buckets.forEach((bound, i) => lines.push(`${name}_bucket{le="${bound}"} ${h.counts[i]}`));
+        lines.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
+      } else if (family.read) lines.push(`${name} ${family.read()}`);
       else if (family.values.size === 0) lines.push(`${name} 0`);
       for (const [labels, value] of family.values) lines.push(`${name}${labels} ${value}`);
     }

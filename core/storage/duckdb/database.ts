@@ -1,5 +1,5 @@
 /** Opens the DuckDB file under the data directory and brings its schema up to date. */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { MIGRATIONS } from '../schema.js';
@@ -81,6 +81,19 @@ export class Database {
     } finally {
       connection.closeSync();
     }
+  }
+
+  /** Bytes on disk of the database file and DuckDB's own WAL beside it (0 in memory). */
+  fileBytes(): number {
+    if (this.path === ':memory:') return 0;
+    const size = (file: string): number => {
+      try {
+        return statSync(file).size;
+      } catch {
+        return 0;
+      }
+    };
+    return size(this.path) + size(`${this.path}.wal`);
   }
 
   close(): void {
