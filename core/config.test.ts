@@ -41,3 +41,13 @@ test('every setting has a DUCKTRACE_ variable', () => {
   assert.equal(envName('otlpGrpcPort'), 'DUCKTRACE_OTLP_GRPC_PORT');
   assert.equal(envName('dataDir'), 'DUCKTRACE_DATA_DIR');
 });
+
+test('true/false settings, and the sampling section passed through for the collector to validate', () => {
+  assert.equal(loadConfig({}).walEnabled, true);
+  assert.equal(loadConfig({ DUCKTRACE_WAL_ENABLED: 'false' }).walEnabled, false);
+  assert.throws(() => loadConfig({ DUCKTRACE_WAL_ENABLED: 'maybe' }), { message: /DUCKTRACE_WAL_ENABLED="maybe": expected true or false/ });
+  const config = loadConfig({ DUCKTRACE_CONFIG: file('s.yaml', 'walEnabled: false\nsampling:\n  head: { ratio: 0.5 }\n') });
+  assert.equal(config.walEnabled, false);
+  assert.deepEqual(config.sampling, { head: { ratio: 0.5 } });
+  assert.equal(loadConfig({}).sampling, undefined);
+});

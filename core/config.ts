@@ -27,9 +27,24 @@ export interface Config extends SpanLimits {
   maxSearchLimit: number;
   /** Rows a SQL answer holds at most; more are cut and the answer says `truncated`. */
   sqlMaxRows: number;
+  /** Accepted requests go to the lz4 write-ahead log, fsync'd, before they are answered. */
+  walEnabled: boolean;
+  walSegmentBytes: number;
+  /** Disk the write-ahead log may use; beyond it, exports are refused with a retryable 503. */
+  walMaxBytes: number;
+  /** Appends arriving within this window share one fsync. */
+  walGroupCommitMs: number;
 }
 
-type Setting = { type: 'string'; default: string } | { type: 'int'; default: number; min: number; max: number };
+/** The configuration with the file's `sampling` section, still unvalidated (the collector validates it). */
+export interface LoadedConfig extends Config {
+  sampling: unknown;
+}
+
+type Setting =
+  | { type: 'string'; default: string }
+  | { type: 'bool'; default: boolean }
+  | { type: 'int'; default: number; min: number; max: number };
 
 const PORT = { type: 'int', min: 0, max: 65535 } as const;
 const MIB = 1024 * 1024;
@@ -48,6 +63,10 @@ const SETTINGS: { [K in keyof Config]: Setting } = {
   maxQueryRangeHours: { type: 'int', default: 24 * 7, min: 1, max: 24 * 3660 },
   maxSearchLimit: { type: 'int', default: 1000, min: 1, max: 100_000 },
   sqlMaxRows: { type: 'int', default: 10_000, min: 1, max: 1_000_000 },
+  walEnabled: { type: 'bool', default: true },
+  walSegmentBytes: { type: 'int', default: 64 * MIB, min: 64 * 1024, max: 1024 * MIB },
+  walMaxBytes: { type: 'int', default: 1024 * MIB, min: 64 * 1024, max: 1024 * 1024 * MIB },
+  walGroupCommitMs: { type: 'int', default: 2, min: 0, max: 1000 },
   maxAttributes: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributes, min: 1, max: 100_000 },
   maxAttributeKeyLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeKeyLength, min: 1, max: 1 * MIB },
   maxAttributeValueLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeValueLength, min: 1, max: 16 * MIB },
@@ -62,11 +81,14 @@ export function envName(key: string): string {
   return `DUCKTRACE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
 
+/** Sections of the config file that are not flat settings; their owners validate them. */
+const SECTIONS = ['sampling'] as const;
+
 /** Reads the file named by DUCKTRACE_CONFIG (if any) and the environment. Throws ConfigError naming the bad key. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const path = env.DUCKTRACE_CONFIG;
   const file = path ? readConfigFile(path) : {};
-  const config = {} as Record<string, string | number>;
+  const config = { sampling: file.sampling } as Record<string, unknown>;
   for (const [key, setting] of Object.entries(SETTINGS) as Array<[keyof Config, Setting]>) {
     const variable = envName(key);
     if (env[variable] !== undefined && env[variable] !== '') {
@@ -75,7 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       config[key] = parseValue(setting, file[key], `${path}: ${key}`);
     } else config[key] = setting.default;
   }
-  return config as unknown as Config;
+  return config as unknown as LoadedConfig;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -93,14 +115,19 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a mapping of settings`);
-  const unknown = Object.keys(parsed).filter((key) => !(key in SETTINGS));
+  const unknown = Object.keys(parsed).filter((key) => !(key in SETTINGS) && !(SECTIONS as readonly string[]).includes(key));
   if (unknown.length > 0) {
-    throw new ConfigError(`config file ${path}: unknown setting ${unknown.map((k) => `"${k}"`).join(', ')}; known: ${Object.keys(SETTINGS).join(', ')}`);
+    throw new ConfigError(`config file ${path}: unknown setting ${unknown.map((k) => `"${k}"`).join(', ')}; known: ${[...Object.keys(SETTINGS), ...SECTIONS].join(', ')}`);
   }
   return parsed as Record<string, unknown>;
 }
 
-function parseValue(setting: Setting, raw: unknown, where: string): string | number {
+function parseValue(setting: Setting, raw: unknown, where: string): string | number | boolean {
+  if (setting.type === 'bool') {
+    if (raw === true || raw === 'true' || raw === '1') return true;
+    if (raw === false || raw === 'false' || raw === '0') return false;
+    throw new ConfigError(`${where}=${JSON.stringify(raw)}: expected true or false`);
+  }
   if (setting.type === 'string') {
     if (typeof raw !== 'string' || raw === '') throw new ConfigError(`${where}=${JSON.stringify(raw)}: expected a non-empty string`);
     return raw;
@@ -124,6 +151,6 @@ export function spanLimitsOf(config: Config): SpanLimits {
 }
 
 /** Settings with their variables and defaults, for the README and `--help`. */
-export function describeSettings(): Array<{ key: string; env: string; default: string | number }> {
+export function describeSettings(): Array<{ key: string; env: string; default: string | number | boolean }> {
   return Object.entries(SETTINGS).map(([key, setting]) => ({ key, env: envName(key), default: setting.default }));
 }
