@@ -11,4 +11,11 @@ export interface TraceReader {
   getTraceSpans(traceId: string): Promise<SpanRow[]>;
   /** Every stored span of each trace, in one query; a trace with no spans has no entry. */
   getTracesSpans(traceIds: string[]): Promise<Map<string, SpanRow[]>>;
+  /** `spanKey`s of the spans of these traces already stored: replaying the write-ahead log skips them. */
+  storedSpanKeys(traceIds: string[]): Promise<Set<string>>;
+}
+
+/** A span's identity within storage. */
+export function spanKey(traceId: string, spanId: string): string {
+  return `${traceId}/${spanId}`;
 }

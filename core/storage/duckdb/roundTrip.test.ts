@@ -10,6 +10,7 @@ import { hex, request, span } from '../../../test/fixtures/protobufWriter.js';
 import { decodeExportTraceRequestProtobuf } from '../../otlp/decodeProtobuf.js';
 import { DEFAULT_SPAN_LIMITS } from '../../otlp/limits.js';
 import { MIGRATIONS, SCHEMA_VERSION, SPAN_COLUMN_NAMES } from '../schema.js';
+import { spanKey } from '../types.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DATABASE_FILE, Database } from './database.js';
 import { DuckDBTraceReader } from './spanReader.js';
@@ -89,4 +90,17 @@ test('a database from before a later migration is upgraded in place', async () =
   assert.deepEqual(await reader.getTraceSpans(rows[0]!.traceId), rows);
   reader.close();
   v3.close();
+});
+
+test('the keys of the spans already stored, for replaying the write-ahead log without duplicates', async () => {
+  const rows = decodeExportTraceRequestProtobuf(request([span([], '0000000000000001'), span([], '0000000000000002')]), DEFAULT_SPAN_LIMITS).spans;
+  const db = await Database.open(null);
+  const writer = await DuckDBTraceWriter.create(db);
+  await writer.append(rows.slice(0, 1));
+  writer.close();
+  const reader = await DuckDBTraceReader.create(db);
+  assert.deepEqual(await reader.storedSpanKeys([rows[0]!.traceId, 'a'.repeat(32)]), new Set([spanKey(rows[0]!.traceId, '0000000000000001')]));
+  assert.deepEqual(await reader.storedSpanKeys([]), new Set());
+  reader.close();
+  db.close();
 });

@@ -10,7 +10,7 @@ import {
 import { DucktraceError } from '../../errors.js';
 import type { Attributes, SpanEvent, SpanLink, SpanRow } from '../../model/span.js';
 import { SPAN_COLUMN_NAMES, type SpanColumnName } from '../schema.js';
-import type { TraceReader } from '../types.js';
+import { spanKey, type TraceReader } from '../types.js';
 import type { Database } from './database.js';
 
 export class DuckDBTraceReader implements TraceReader {
@@ -24,48 +24,48 @@ export class DuckDBTraceReader implements TraceReader {
   }
 
   async getTraceSpans(traceId: string): Promise<SpanRow[]> {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      this.connection.interrupt();
-    }, this.timeoutMs);
-    try {
-      const reader = await this.connection.runAndReadAll(
-        `SELECT ${SPAN_COLUMN_NAMES.join(', ')} FROM spans WHERE trace_id = $1 ORDER BY start_time, span_id`,
-        [traceId],
-      );
-      return reader.getRowObjects().map((row) => toSpanRow(row as Record<SpanColumnName, DuckDBValue>));
-    } catch (error) {
-      if (timedOut) throw new DucktraceError('query_timeout', `reading trace ${traceId} took longer than the limit of ${this.timeoutMs} ms (queryTimeoutMs)`);
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
+    return (await this.getTracesSpans([traceId])).get(traceId) ?? [];
   }
 
   async getTracesSpans(traceIds: string[]): Promise<Map<string, SpanRow[]>> {
     const byTrace = new Map<string, SpanRow[]>();
     const ids = [...new Set(traceIds)];
     if (ids.length === 0) return byTrace;
+    const reader = await this.withTimeout(`reading ${ids.length} trace(s)`, () =>
+      this.connection.runAndReadAll(
+        `SELECT ${SPAN_COLUMN_NAMES.join(', ')} FROM spans WHERE trace_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY trace_id, start_time, span_id`,
+        ids,
+      ),
+    );
+    for (const object of reader.getRowObjects()) {
+      const row = toSpanRow(object as Record<SpanColumnName, DuckDBValue>);
+      let spans = byTrace.get(row.traceId);
+      if (!spans) byTrace.set(row.traceId, (spans = []));
+      spans.push(row);
+    }
+    return byTrace;
+  }
+
+  async storedSpanKeys(traceIds: string[]): Promise<Set<string>> {
+    const ids = [...new Set(traceIds)];
+    if (ids.length === 0) return new Set();
+    const reader = await this.withTimeout(`looking up ${ids.length} trace(s)`, () =>
+      this.connection.runAndReadAll(`SELECT trace_id, span_id FROM spans WHERE trace_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`, ids),
+    );
+    return new Set(reader.getRowObjects().map((row) => spanKey(String(row.trace_id), String(row.span_id))));
+  }
+
+  /** Interrupts the reader's connection when `run` takes longer than the query time limit. */
+  private async withTimeout<T>(what: string, run: () => Promise<T>): Promise<T> {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       this.connection.interrupt();
     }, this.timeoutMs);
     try {
-      const reader = await this.connection.runAndReadAll(
-        `SELECT ${SPAN_COLUMN_NAMES.join(', ')} FROM spans WHERE trace_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY trace_id, start_time, span_id`,
-        ids,
-      );
-      for (const object of reader.getRowObjects()) {
-        const row = toSpanRow(object as Record<SpanColumnName, DuckDBValue>);
-        let spans = byTrace.get(row.traceId);
-        if (!spans) byTrace.set(row.traceId, (spans = []));
-        spans.push(row);
-      }
-      return byTrace;
+      return await run();
     } catch (error) {
-      if (timedOut) throw new DucktraceError('query_timeout', `reading ${ids.length} traces took longer than the limit of ${this.timeoutMs} ms (queryTimeoutMs)`);
+      if (timedOut) throw new DucktraceError('query_timeout', `${what} took longer than the limit of ${this.timeoutMs} ms (queryTimeoutMs)`);
       throw error;
     } finally {
       clearTimeout(timer);
