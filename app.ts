@@ -1,5 +1,6 @@
 /** Assembles the all-in-one server: storage, collector receivers and the query API, and stops them in order. */
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { spanLimitsOf, type Config } from './core/config.js';
@@ -9,20 +10,31 @@ import { DuckDBQueryExecutor } from './core/storage/duckdb/queryExecutor.js';
 import { DuckDBTraceReader } from './core/storage/duckdb/spanReader.js';
 import { DuckDBSqlRunner } from './core/storage/duckdb/sqlRunner.js';
 import { DuckDBTraceWriter } from './core/storage/duckdb/spanWriter.js';
+import { SamplingStage } from './collector/pipeline/samplingStage.js';
 import { SpanBatcher } from './collector/pipeline/spanBatcher.js';
 import { TraceIngest } from './collector/pipeline/traceIngest.js';
+import type { SamplingConfig } from './collector/sampling/samplingConfig.js';
+import { WriteAheadLog } from './collector/wal/writeAheadLog.js';
 import { bindGrpc, createOtlpGrpcServer } from './collector/receivers/otlpGrpc.js';
 import { createOtlpHttpServer } from './collector/receivers/otlpHttp.js';
 import { createQueryServer } from './query/http/server.js';
 import { checkReadOnlyStatement } from './query/services/sqlGuard.js';
 
+/** The validated configuration, with its sampling section. */
+export type ServerConfig = Config & { sampling: SamplingConfig };
+
 export interface Ducktrace {
   ports: { otlpHttp: number; otlpGrpc: number; http: number };
-  /** Stops accepting, commits everything already accepted, closes the database. */
+  /** Applies what can change while running (sampling); returns the settings that need a restart. */
+  reload(config: ServerConfig): string[];
+  /** Stops accepting, stores everything already accepted (or leaves it in the write-ahead log), closes the database. */
   stop(): Promise<void>;
 }
 
-export async function startDucktrace(config: Config, log: (line: string) => void = console.log): Promise<Ducktrace> {
+/** Settings only a restart applies. */
+const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpHttpPort', 'otlpGrpcPort', 'httpPort', 'walEnabled'];
+
+export async function startDucktrace(config: ServerConfig, log: (line: string) => void = console.log): Promise<Ducktrace> {
   const db = await Database.open(config.dataDir);
   const writer = await DuckDBTraceWriter.create(db);
   const reader = await DuckDBTraceReader.create(db, config.queryTimeoutMs);
@@ -35,7 +47,33 @@ export async function startDucktrace(config: Config, log: (line: string) => void
   });
   metrics.gauge('ducktrace_storage_bytes', 'Bytes of the DuckDB file and its own write-ahead log.', () => db.fileBytes());
   metrics.gauge('ducktrace_writer_queue_spans', 'Spans accepted and not yet committed.', () => batcher.queuedSpans);
-  const ingest = new TraceIngest(batcher, spanLimitsOf(config), metrics);
+
+  const countCorruption = metrics.counter('ducktrace_wal_corruptions_total', 'Corrupt or truncated write-ahead log tails skipped at start.');
+  const opened = config.walEnabled
+    ? await WriteAheadLog.open({
+        dir: join(config.dataDir, 'wal'),
+        segmentBytes: config.walSegmentBytes,
+        maxDiskBytes: config.walMaxBytes,
+        groupCommitMs: config.walGroupCommitMs,
+        onCorruption: (message) => {
+          countCorruption();
+          log(`ducktrace: WRITE-AHEAD LOG CORRUPTION: ${message}; the rest of that segment was skipped, everything before it recovered`);
+        },
+      })
+    : null;
+  const wal = opened?.wal ?? null;
+  if (wal) {
+    metrics.gauge('ducktrace_wal_uncompressed_bytes_total', 'Bytes appended to the write-ahead log before compression.', () => wal.uncompressedBytes);
+    metrics.gauge('ducktrace_wal_compressed_bytes_total', 'Bytes appended to the write-ahead log after lz4 compression.', () => wal.compressedBytes);
+    metrics.gauge('ducktrace_wal_disk_bytes', 'Disk used by write-ahead log segments.', () => wal.diskBytes);
+  }
+  const stage = new SamplingStage(config.sampling, batcher, wal, reader, metrics, log);
+  if (opened && opened.recovered.length > 0) {
+    log(`write-ahead log: replaying ${opened.recovered.length} records (${opened.recovered.reduce((n, r) => n + r.spans.length, 0)} spans) not yet stored`);
+    stage.replay(opened.recovered);
+  }
+  stage.start();
+  const ingest = new TraceIngest(stage, batcher, wal, spanLimitsOf(config), metrics);
 
   let ready = false;
   const otlpHttp = createOtlpHttpServer(ingest, { maxBodyBytes: config.maxBodyBytes });
@@ -52,7 +90,9 @@ export async function startDucktrace(config: Config, log: (line: string) => void
       ...started.http.map((server) => server.close()),
       started.grpc ? new Promise<void>((resolve) => started.grpc!.tryShutdown(() => resolve())) : Promise.resolve(),
     ]);
+    await stage.stop();
     await batcher.stop();
+    await wal?.close();
     writer.close();
     await db.checkpoint();
     reader.close();
@@ -71,7 +111,11 @@ export async function startDucktrace(config: Config, log: (line: string) => void
     started.http.push(query);
     log(`query listening on ${url(config.host, httpPort)}`);
     ready = true;
-    return { ports: { otlpHttp: otlpHttpPort, otlpGrpc: otlpGrpcPort, http: httpPort }, stop: closeAll };
+    const reload = (next: ServerConfig): string[] => {
+      stage.reconfigure(next.sampling);
+      return RESTART_SETTINGS.filter((key) => next[key] !== config[key]);
+    };
+    return { ports: { otlpHttp: otlpHttpPort, otlpGrpc: otlpGrpcPort, http: httpPort }, reload, stop: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -1,22 +1,50 @@
-/** `npm start`: load the configuration, run the all-in-one server, stop cleanly on SIGTERM/SIGINT. */
-import { startDucktrace } from './app.js';
+/**
+ * `npm start`: load and validate the configuration, run the all-in-one server, reload the
+ * configuration on SIGHUP or when its file changes, and stop cleanly on SIGTERM/SIGINT.
+ */
+import { unwatchFile, watchFile } from 'node:fs';
+import { startDucktrace, type ServerConfig } from './app.js';
 import { ConfigError, describeSettings, loadConfig } from './core/config.js';
 import { DataDirectoryLockedError } from './core/storage/duckdb/database.js';
+import { parseSamplingConfig } from './collector/sampling/samplingConfig.js';
 
 if (process.argv.includes('--help')) {
   console.log('ducktrace: OTLP tracing backend on DuckDB. Settings (environment variable, default):');
   for (const s of describeSettings()) console.log(`  ${s.env.padEnd(40)} ${s.default}`);
-  console.log('  DUCKTRACE_CONFIG                         (a YAML or JSON file with the same settings in camelCase)');
+  console.log('  DUCKTRACE_CONFIG                         (a YAML or JSON file with the same settings in camelCase, and `sampling`)');
   process.exit(0);
 }
 
+/** The whole configuration, validated; throws ConfigError naming the bad key and value. */
+function readConfig(): ServerConfig {
+  const loaded = loadConfig();
+  return { ...loaded, sampling: parseSamplingConfig(loaded.sampling, process.env.DUCKTRACE_CONFIG ?? 'sampling') };
+}
+
 try {
-  const config = loadConfig();
-  const server = await startDucktrace(config);
+  const server = await startDucktrace(readConfig());
+
+  const reload = (why: string): void => {
+    let next: ServerConfig;
+    try {
+      next = readConfig();
+    } catch (error) {
+      console.error(`ducktrace: configuration reload (${why}) refused, the previous configuration stays in force: ${(error as Error).message}`);
+      return;
+    }
+    const needRestart = server.reload(next);
+    console.log(`ducktrace: configuration reloaded (${why})${needRestart.length > 0 ? `; ${needRestart.join(', ')} change only at restart` : ''}`);
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  const configPath = process.env.DUCKTRACE_CONFIG;
+  // Polling survives editors that replace the file rather than write it in place.
+  if (configPath) watchFile(configPath, { interval: 500 }, (now, before) => now.mtimeMs !== before.mtimeMs && reload(`${configPath} changed`));
+
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    if (configPath) unwatchFile(configPath);
     console.log(`${signal} received: storing accepted spans, then exiting`);
     server.stop().then(
       () => process.exit(0),

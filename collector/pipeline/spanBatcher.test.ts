@@ -43,7 +43,8 @@ test('a full queue refuses with a retryable error and keeps what it holds', asyn
   writer.gate = new Promise((resolve) => (release = resolve));
   const batcher = new SpanBatcher(writer, { flushMaxSpans: 5, flushIntervalMs: 1, maxQueuedSpans: 8 });
   const first = batcher.submit(spans(5));
-  assert.throws(() => batcher.submit(spans(4)), (e: unknown) => e instanceof DucktraceError && e.code === 'overloaded' && e.retryAfterSeconds === 1);
+  assert.throws(() => batcher.assertRoomFor(4), (e: unknown) => e instanceof DucktraceError && e.code === 'overloaded' && e.retryAfterSeconds === 1);
+  batcher.assertRoomFor(3);
   release();
   await first;
   assert.deepEqual(writer.batches, [5]);
@@ -59,12 +60,12 @@ test('a storage failure rejects the waiting exports as retryable, and later batc
   assert.deepEqual(writer.batches, [3]);
 });
 
-test('stop commits everything accepted and then refuses new spans', async () => {
+test('stop commits everything accepted and then admits no more', async () => {
   const writer = new RecordingWriter();
   const batcher = new SpanBatcher(writer, { flushMaxSpans: 1000, flushIntervalMs: 60_000, maxQueuedSpans: 10_000 });
   const pending = batcher.submit(spans(9));
   await batcher.stop();
   await pending;
   assert.deepEqual(writer.batches, [9]);
-  assert.throws(() => batcher.submit(spans(1)), (e: unknown) => e instanceof DucktraceError && e.code === 'shutting_down');
+  assert.throws(() => batcher.assertRoomFor(1), (e: unknown) => e instanceof DucktraceError && e.code === 'shutting_down');
 });

@@ -39,17 +39,27 @@ export class SpanBatcher {
     return this.pending.spans.length + this.inFlight;
   }
 
-  /** Throws a retryable DucktraceError at once when the queue is full or the batcher is stopping. */
-  submit(spans: readonly SpanRow[]): Promise<void> {
+  /**
+   * Admission control, asked before a client is answered: throws a retryable DucktraceError when
+   * `spans` more would overfill the queue (the writer is behind) or the batcher is stopping.
+   */
+  assertRoomFor(spans: number): void {
     if (this.stopped) throw new DucktraceError('shutting_down', 'ducktrace is shutting down; retry against a running instance', RETRY_AFTER_SECONDS);
-    if (spans.length === 0) return Promise.resolve();
-    if (this.queuedSpans + spans.length > this.options.maxQueuedSpans) {
+    if (this.queuedSpans + spans > this.options.maxQueuedSpans) {
       throw new DucktraceError(
         'overloaded',
         `the write queue is full (${this.queuedSpans} spans waiting, limit ${this.options.maxQueuedSpans}); retry later`,
         RETRY_AFTER_SECONDS,
       );
     }
+  }
+
+  /**
+   * Queues spans already accepted (admitted with assertRoomFor, or decided by the tail sampler, or
+   * replayed from the write-ahead log): never refused for room, so nothing acknowledged is lost.
+   */
+  submit(spans: readonly SpanRow[]): Promise<void> {
+    if (spans.length === 0) return Promise.resolve();
     const committed = new Promise<void>((resolve, reject) => this.pending.waiters.push({ resolve, reject }));
     for (const span of spans) this.pending.spans.push(span);
     if (this.pending.spans.length >= this.options.flushMaxSpans) this.flushSoon(0);

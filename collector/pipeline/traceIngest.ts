@@ -1,4 +1,8 @@
-/** The one path every OTLP export takes, whatever the transport: decode, count, queue for storage. */
+/**
+ * The one path every OTLP export takes, whatever the transport: decode, head-sample, admit (or shed
+ * load), write to the write-ahead log and fsync, then answer; the sampling stage takes it from there.
+ * Without a write-ahead log, the answer waits until the spans are committed to storage instead.
+ */
 import { DucktraceError } from '../../core/errors.js';
 import type { Metrics } from '../../core/metrics.js';
 import { decodeExportTraceRequestJson } from '../../core/otlp/decodeJson.js';
@@ -6,24 +10,31 @@ import { decodeExportTraceRequestProtobuf } from '../../core/otlp/decodeProtobuf
 import { MalformedRequestError, type SpanLimits } from '../../core/otlp/limits.js';
 import { partialSuccessOf, type OtlpEncoding, type PartialSuccess } from '../../core/otlp/response.js';
 import type { DecodeResult } from '../../core/otlp/spanAssembler.js';
+import type { WriteAheadLog } from '../wal/writeAheadLog.js';
+import type { SamplingStage } from './samplingStage.js';
 import type { SpanBatcher } from './spanBatcher.js';
 
 export class TraceIngest {
   private readonly countReceived: (n: number, labels: Record<string, string>) => void;
+  private readonly countAccepted: (n: number, labels: Record<string, string>) => void;
   private readonly countRefused: (n: number, labels: Record<string, string>) => void;
 
   constructor(
+    private readonly stage: SamplingStage,
     private readonly batcher: SpanBatcher,
+    private readonly wal: WriteAheadLog | null,
     private readonly limits: SpanLimits,
     metrics: Metrics,
   ) {
     this.countReceived = metrics.counter('ducktrace_spans_received_total', 'Spans received over OTLP, valid or not.');
+    this.countAccepted = metrics.counter('ducktrace_spans_accepted_total', 'Spans acknowledged to the client after head sampling (durable in the write-ahead log).');
     this.countRefused = metrics.counter('ducktrace_spans_refused_total', 'Spans not accepted, by reason.');
   }
 
   /**
-   * Resolves once the valid spans are committed, with the partial success to report (null when all were
-   * valid). Throws DucktraceError: invalid_argument for an undecodable body, or a retryable overload error.
+   * Resolves with the partial success to report (null when all spans were valid) once the accepted
+   * spans are durable. Throws DucktraceError: invalid_argument for an undecodable body, or a retryable
+   * error when load must be shed (overloaded: the writer is behind; wal_full; shutting_down).
    */
   async export(body: Buffer, encoding: OtlpEncoding, transport: string): Promise<PartialSuccess | null> {
     let result: DecodeResult;
@@ -38,11 +49,18 @@ export class TraceIngest {
     }
     this.countReceived(result.spans.length + result.rejectedSpans, { transport });
     if (result.rejectedSpans > 0) this.countRefused(result.rejectedSpans, { reason: 'invalid_span', transport });
-    try {
-      await this.batcher.submit(result.spans);
-    } catch (error) {
-      if (error instanceof DucktraceError) this.countRefused(result.spans.length, { reason: error.code, transport });
-      throw error;
+    const kept = this.stage.headSample(result.spans);
+    if (kept.length > 0) {
+      try {
+        this.batcher.assertRoomFor(kept.length);
+        const record = this.wal ? await this.wal.append(kept) : null;
+        const committed = this.stage.accept(kept, record);
+        if (!this.wal && committed) await committed;
+      } catch (error) {
+        if (error instanceof DucktraceError) this.countRefused(kept.length, { reason: error.code, transport });
+        throw error;
+      }
+      this.countAccepted(kept.length, { transport });
     }
     return partialSuccessOf(result);
   }

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { makeSpan, postOtlp, protobufRequest, PROTOBUF, randomSpanId, randomTraceId } from '../helpers/otlp.js';
-import { getJson, removeTempDirs, startServer, type ServerHandle } from '../helpers/server.js';
+import { getJson, removeTempDirs, startServer, waitForStored, type ServerHandle } from '../helpers/server.js';
 
 let server: ServerHandle;
 const now = Math.floor(Date.now() / 1000);
@@ -41,6 +41,7 @@ before(async () => {
   const spans = Array.from({ length: 40 }, (_, i) => shopTrace(i)).flat();
   const result = await postOtlp(server.otlpHttpUrl, protobufRequest(spans), { contentType: PROTOBUF });
   assert.equal(result.status, 200);
+  await waitForStored(server.queryUrl);
 });
 after(async () => {
   await server.stop();

@@ -62,7 +62,7 @@ describe('first run', () => {
     assert.equal(g.error, null, g.error?.message);
     for (const spans of batches) {
       const traceId = spans[0]!.spanContext().traceId;
-      const tree = await getTrace<CallTree>(first.queryUrl, traceId);
+      const tree = await getTrace<CallTree>(first.queryUrl, traceId, SLOW_FLUSH_MS + 2_000);
       assertCallTree(tree, spans, traceId);
       before_restart.set(traceId, tree);
     }
@@ -78,7 +78,7 @@ describe('first run', () => {
     assert.ok(!exit.stderr.includes('    at '), `no stack trace:\n${exit.stderr}`);
     assert.doesNotMatch(exit.stdout, /listening on/, 'it never started listening');
     // The running server is untouched.
-    for (const [traceId, tree] of before_restart) assert.deepEqual(await getTrace<CallTree>(first.queryUrl, traceId), tree);
+    for (const [traceId, tree] of before_restart) assert.deepEqual(await getTrace<CallTree>(first.queryUrl, traceId, SLOW_FLUSH_MS + 2_000), tree);
   });
 
   test('SIGTERM commits the exports still waiting for their batch, answers them, and exits 0', async () => {

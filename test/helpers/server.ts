@@ -218,8 +218,25 @@ export async function getJson<T = unknown>(url: string): Promise<JsonResponse<T>
   return { status: response.status, headers: response.headers, body };
 }
 
-/** The call tree of a trace (throws unless 200). */
-export async function getTrace<T = unknown>(queryUrl: string, traceId: string): Promise<T> {
+/**
+ * Waits until every span the server acknowledged is stored. An export is acknowledged once it is in
+ * the write-ahead log; storage follows within the flush interval, and the server promises 2 s at most.
+ */
+export async function waitForStored(queryUrl: string, timeoutMs = 2_000): Promise<void> {
+  await waitFor(
+    async () => {
+      const text = await (await fetch(`${queryUrl}/metrics`)).text();
+      const stored = metricValue(text, 'ducktrace_spans_stored_total') >= metricValue(text, 'ducktrace_spans_accepted_total');
+      return stored && metricValue(text, 'ducktrace_writer_queue_spans') === 0 ? true : undefined;
+    },
+    `every acknowledged span to be stored within ${timeoutMs} ms`,
+    timeoutMs,
+  );
+}
+
+/** The call tree of a trace (throws unless 200), once every acknowledged span is stored. */
+export async function getTrace<T = unknown>(queryUrl: string, traceId: string, storedWithinMs = 2_000): Promise<T> {
+  await waitForStored(queryUrl, storedWithinMs);
   const response = await getJson<T>(`${queryUrl}/api/v1/traces/${traceId}`);
   if (response.status !== 200) throw new Error(`GET trace ${traceId} → ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body;

@@ -1,0 +1,175 @@
+/**
+ * What happens to spans after they are accepted: head sampling before the write-ahead log, then
+ * (when enabled) the tail sampler's decisions, commits of kept spans, and the release of write-ahead
+ * log records once every trace in them is decided and committed. Spans replayed from the log after a
+ * crash go through the same path, skipping spans that storage already holds.
+ */
+import type { Metrics } from '../../core/metrics.js';
+import type { SpanRow } from '../../core/model/span.js';
+import { spanKey, type TraceReader } from '../../core/storage/types.js';
+import { HeadSampler } from '../sampling/headSampler.js';
+import { headSamplerConfigOf, tailSamplerOptionsOf, type SamplingConfig } from '../sampling/samplingConfig.js';
+import { TailSampler, type Decision } from '../sampling/tailSampler.js';
+import type { RecoveredRecord, WriteAheadLog } from '../wal/writeAheadLog.js';
+import type { SpanBatcher } from './spanBatcher.js';
+
+/** How often due tail decisions are taken. */
+const POLL_MS = 200;
+/** Wait before committing again spans whose commit failed (they are still in the write-ahead log). */
+const RETRY_MS = 1000;
+
+type Tag = bigint | null;
+
+export class SamplingStage {
+  private head: HeadSampler;
+  private tail: TailSampler<Tag> | null;
+  /** Write-ahead log record → traces in it not yet decided and committed. */
+  private readonly recordRefs = new Map<bigint, number>();
+  /** Records up to this id were replayed from the log: their spans may already be stored. */
+  private replayedUpTo = -1n;
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly count: {
+    head: (n: number, labels: Record<string, string>) => void;
+    traces: (n: number, labels: Record<string, string>) => void;
+    spans: (n: number, labels: Record<string, string>) => void;
+    early: (n?: number) => void;
+    late: (n: number, labels: Record<string, string>) => void;
+  };
+
+  constructor(
+    config: SamplingConfig,
+    private readonly batcher: SpanBatcher,
+    private readonly wal: WriteAheadLog | null,
+    private readonly reader: TraceReader,
+    metrics: Metrics,
+    private readonly log: (line: string) => void,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.head = new HeadSampler(headSamplerConfigOf(config));
+    this.tail = config.tail.enabled ? new TailSampler(tailSamplerOptionsOf(config)) : null;
+    this.count = {
+      head: metrics.counter('ducktrace_head_sampling_spans_total', 'Spans kept or dropped by head sampling.'),
+      traces: metrics.counter('ducktrace_tail_sampling_traces_total', 'Traces kept (by policy) or dropped by tail sampling.'),
+      spans: metrics.counter('ducktrace_tail_sampling_spans_total', 'Spans kept or dropped by tail sampling.'),
+      early: metrics.counter('ducktrace_tail_sampling_early_decisions_total', 'Traces decided before due because the sampler was full.'),
+      late: metrics.counter('ducktrace_tail_sampling_late_spans_total', 'Spans that arrived after their trace was decided, and followed the decision.'),
+    };
+    metrics.gauge('ducktrace_tail_sampling_traces_pending', 'Traces held by the tail sampler, waiting for a decision.', () => this.tail?.tracesPending ?? 0);
+    metrics.gauge('ducktrace_tail_sampling_spans_pending', 'Spans held by the tail sampler, waiting for a decision.', () => this.tail?.spansPending ?? 0);
+  }
+
+  /** Head sampling: the rows to accept, weights set. Rows dropped here were never going to be stored. */
+  headSample(rows: SpanRow[]): SpanRow[] {
+    const result = this.head.sample(rows);
+    if (result.keptCount > 0) this.count.head(result.keptCount, { decision: 'kept' });
+    if (result.droppedCount > 0) this.count.head(result.droppedCount, { decision: 'dropped' });
+    return result.kept;
+  }
+
+  /**
+   * Takes accepted spans, written to the log as `record` (null without a log). Resolves once they are
+   * committed when they go straight to storage; returns null when the tail sampler holds them.
+   */
+  accept(spans: SpanRow[], record: Tag): Promise<void> | null {
+    if (record !== null) this.recordRefs.set(record, this.tail ? new Set(spans.map((s) => s.traceId)).size : 1);
+    // Without a log, the client waits for this commit and is told if it fails, so it is not retried here.
+    if (!this.tail) return this.commit(spans, [record], record !== null);
+    this.handle(this.tail.add(spans, record, this.clock()));
+    return null;
+  }
+
+  /** Records the log kept from before a restart: pending traces go back to the tail sampler. */
+  replay(records: RecoveredRecord[]): void {
+    for (const record of records) {
+      if (record.id > this.replayedUpTo) this.replayedUpTo = record.id;
+      void this.accept(record.spans, record.id);
+    }
+  }
+
+  /** A configuration reload: new head ratios and tail policies; traces in flight are kept. */
+  reconfigure(config: SamplingConfig): void {
+    this.head = new HeadSampler(headSamplerConfigOf(config));
+    if (config.tail.enabled) {
+      if (this.tail) this.tail.reconfigure(tailSamplerOptionsOf(config));
+      else this.tail = new TailSampler(tailSamplerOptionsOf(config));
+    } else if (this.tail) {
+      // Tail sampling switched off: decide what it holds now, by the policies it was given.
+      this.handle(this.tail.drain(this.clock()));
+      this.tail = null;
+    }
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.tail) this.handle(this.tail.poll(this.clock()));
+    }, POLL_MS);
+  }
+
+  /**
+   * Stops taking decisions and waits for the commits under way. With a log, traces still pending stay
+   * in it and are replayed at the next start; without one they are decided now.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.tail && !this.wal) this.handle(this.tail.drain(this.clock()));
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private handle(decisions: Decision<Tag>[]): void {
+    for (const decision of decisions) {
+      const decisionLabel = decision.keep ? 'kept' : 'dropped';
+      if (decision.late) this.count.late(decision.spans.length, { decision: decisionLabel });
+      else this.count.traces(1, { decision: decisionLabel, policy: decision.policy ?? '' });
+      if (decision.early) this.count.early();
+      this.count.spans(decision.spans.length, { decision: decisionLabel });
+      if (decision.keep) void this.commit(decision.spans, [...decision.tags], true);
+      else this.release(decision.tags);
+    }
+  }
+
+  /** `retry`: the client was already answered, so a failed commit is retried rather than reported. */
+  private commit(spans: SpanRow[], tags: Tag[], retry: boolean): Promise<void> {
+    const replayed = tags.some((tag) => tag !== null && tag <= this.replayedUpTo);
+    const attempt = async (): Promise<void> => {
+      let rows = spans;
+      if (replayed) {
+        const stored = await this.reader.storedSpanKeys([...new Set(spans.map((s) => s.traceId))]);
+        rows = spans.filter((s) => !stored.has(spanKey(s.traceId, s.spanId)));
+      }
+      await this.batcher.submit(rows);
+      this.release(tags);
+    };
+    const run: Promise<void> = attempt().catch(async (error: Error) => {
+      if (!retry) throw error;
+      if (this.stopped) {
+        this.log(`ducktrace: ${spans.length} spans could not be stored before shutdown (${error.message}); the write-ahead log keeps them`);
+        return;
+      }
+      this.log(`ducktrace: storing ${spans.length} spans failed (${error.message}); retrying in ${RETRY_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      await this.commit(spans, tags, retry);
+    });
+    this.inFlight.add(run);
+    run.then(
+      () => this.inFlight.delete(run),
+      () => this.inFlight.delete(run),
+    );
+    return run;
+  }
+
+  /** A record whose every trace is decided and committed can leave the write-ahead log. */
+  private release(tags: Iterable<Tag>): void {
+    for (const tag of tags) {
+      if (tag === null || !this.wal) continue;
+      const left = (this.recordRefs.get(tag) ?? 1) - 1;
+      if (left > 0) this.recordRefs.set(tag, left);
+      else {
+        this.recordRefs.delete(tag);
+        this.wal.release(tag);
+      }
+    }
+  }
+}
