@@ -16,10 +16,17 @@
  * - p99: everything above 250 ms is kept exactly, so only the 1% tail's share of the noisy total moves
  *   the CDF: sd ~ 0.01 * 0.0092 = 9.2e-5, times sigma / phi(2.33) = 37.5: ~0.35% relative. Tolerance 2%.
  * The data are seeded, so the run is repeatable; the tolerances are set so that another seed would pass too.
+ *
+ * The same figures are then read back from storage: the kept spans are committed to DuckDB and the
+ * query engine's weighted latency service answers the count, error rate, p50 and p99 of the root spans.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SpanRow } from '../../core/model/span.js';
+import { Database } from '../../core/storage/duckdb/database.js';
+import { DuckDBQueryExecutor } from '../../core/storage/duckdb/queryExecutor.js';
+import { DuckDBTraceWriter } from '../../core/storage/duckdb/spanWriter.js';
+import { latency } from '../../query/services/latency.js';
 import { weightedPercentile } from '../../test/fixtures/generatedTraces.js';
 import { random } from '../../test/fixtures/random.js';
 import { LatencyPolicy } from './policies/latency.js';
@@ -33,7 +40,7 @@ const ERROR_RATE = 0.02;
 const MEDIAN_MS = 50;
 const SIGMA = 1;
 
-test('weighted estimates from tail-sampled traces match the true count, error rate, p50 and p99', () => {
+test('weighted estimates from tail-sampled traces match the true count, error rate, p50 and p99, in memory and read back from storage', async () => {
   const rand = random(20_240_601);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const sampler = new TailSampler<number>({
@@ -58,7 +65,8 @@ test('weighted estimates from tail-sampled traces match the true count, error ra
     }
     // Children first, then the root: the usual arrival order, exercising quiet-after-root.
     decisions.push(...sampler.add(rows, t, now));
-    decisions.push(...sampler.add([span(traceId, 1, { startTimeUnixNano: start, durationNs, serviceName: 'frontend' })], t, now + 1));
+    // A failure shows on the root too, as instrumented services propagate it.
+    decisions.push(...sampler.add([span(traceId, 1, { startTimeUnixNano: start, durationNs, serviceName: 'frontend', statusCode: failed ? 2 : 0 })], t, now + 1));
     truth.push({ d: durationNs, w: 1 });
     if (failed) trueErrors++;
     if (t % 500 === 0) decisions.push(...sampler.poll(now));
@@ -99,6 +107,36 @@ test('weighted estimates from tail-sampled traces match the true count, error ra
   assert.ok(relative.errorRate <= 0.03, `error rate off by ${pct(relative.errorRate)}`);
   assert.ok(relative.p50 <= 0.05, `p50 off by ${pct(relative.p50)}`);
   assert.ok(relative.p99 <= 0.02, `p99 off by ${pct(relative.p99)}`);
+
+  const db = await Database.open(null);
+  const writer = await DuckDBTraceWriter.create(db);
+  await writer.append(decisions.filter((d) => d.keep).flatMap((d) => d.spans));
+  writer.close();
+  const executor = new DuckDBQueryExecutor(db, 60_000);
+  const stored = await latency(executor, {
+    range: { startNs: 1_700_000_000_000_000_000n, endNs: 1_700_000_000_000_000_000n + 60_000_000_000n },
+    service: 'frontend',
+    attributes: [],
+    percentiles: [0.5, 0.99],
+    stepNs: 60_000_000_000n,
+  });
+  executor.close();
+  db.close();
+  const fromStorage = {
+    count: Math.abs(stored.summary.requests - TRACES) / TRACES,
+    errorRate: Math.abs(stored.summary.errorRate! - trueErrors / TRACES) / (trueErrors / TRACES),
+    p50: Math.abs(Number(stored.summary.percentiles.p50) - trueP50) / trueP50,
+    p99: Math.abs(Number(stored.summary.percentiles.p99) - trueP99) / trueP99,
+  };
+  console.log(
+    `accuracy read back from storage (${stored.summary.spans} root spans stored): count ${pct(fromStorage.count)}, error rate ${pct(fromStorage.errorRate)}, ` +
+      `p50 ${pct(fromStorage.p50)}, p99 ${pct(fromStorage.p99)}`,
+  );
+  assert.equal(stored.summary.spans, kept, 'one stored root span per kept trace');
+  assert.ok(fromStorage.count <= 0.03, `stored count off by ${pct(fromStorage.count)}`);
+  assert.ok(fromStorage.errorRate <= 0.03, `stored error rate off by ${pct(fromStorage.errorRate)}`);
+  assert.ok(fromStorage.p50 <= 0.05, `stored p50 off by ${pct(fromStorage.p50)}`);
+  assert.ok(fromStorage.p99 <= 0.02, `stored p99 off by ${pct(fromStorage.p99)}`);
 });
 
 function pct(x: number): string {

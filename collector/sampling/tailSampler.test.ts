@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AlwaysSamplePolicy } from './policies/alwaysSample.js';
+import { NeverSamplePolicy } from './policies/neverSample.js';
 import { ProbabilisticPolicy } from './policies/probabilistic.js';
 import { StatusCodePolicy } from './policies/statusCode.js';
 import { TailSampler, type Decision } from './tailSampler.js';
@@ -94,4 +95,14 @@ test('memory bounds decide the oldest traces early and count it; a per-trace cap
   assert.equal(rest.length, 2);
   assert.deepEqual(rest.find((d) => d.traceId === hex(4, 32))?.tags, new Set([5, 6]), 'the dropped span\'s tag is still reported');
   assert.equal(sampler.tracesPending, 0);
+});
+
+test('reconfigure: pending traces stay and are decided by the new policies', () => {
+  const sampler = new TailSampler<number>({ policies: [new AlwaysSamplePolicy('all')], decisionWaitMs: 1000, quietAfterRootMs: 1000 });
+  sampler.add([span(1, 1)], 1, 0);
+  sampler.reconfigure({ policies: [new NeverSamplePolicy('none')], decisionWaitMs: 100, quietAfterRootMs: 100 });
+  assert.equal(sampler.tracesPending, 1);
+  const [decision] = sampler.poll(150);
+  assert.equal(decision?.keep, false, 'decided by the new policy');
+  assert.deepEqual([...decision!.tags], [1]);
 });
