@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../../core/config.js';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from '../../core/config.js';
 import { buildPolicies, defaultSamplingConfig, headSamplerConfigOf, parseSamplingConfig, tailSamplerOptionsOf } from './samplingConfig.js';
 
 const EXAMPLE = `
@@ -114,4 +115,12 @@ test('composites nest at most 8 deep, and a service called __proto__ is just a k
   const config = parseSamplingConfig(JSON.parse('{"head":{"services":{"__proto__":0.5}}}'), 'f');
   assert.equal(Object.keys(config.head.services).length, 1);
   assert.deepEqual(headSamplerConfigOf(config).perService, JSON.parse('{"__proto__":0.5}'));
+});
+
+test('the example configuration in the repository is valid', () => {
+  const path = fileURLToPath(new URL('../../ducktrace.example.yaml', import.meta.url));
+  const loaded = loadConfig({ DUCKTRACE_CONFIG: path });
+  const config = parseSamplingConfig(loaded.sampling, path);
+  assert.equal(config.tail.enabled, true);
+  assert.deepEqual(config.tail.policies.map((p) => p.name), ['errors', 'slow', 'checkout', 'big-orders', 'baseline']);
 });
