@@ -40,10 +40,10 @@ interface ServerProcess {
   http: number;
 }
 
-async function startServer(dataDir: string): Promise<ServerProcess> {
+async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DUCKTRACE_DATA_DIR: dataDir, DUCKTRACE_OTLP_HTTP_PORT: '0', DUCKTRACE_OTLP_GRPC_PORT: '0', DUCKTRACE_HTTP_PORT: '0' },
+    env: { ...process.env, DUCKTRACE_DATA_DIR: dataDir, DUCKTRACE_OTLP_HTTP_PORT: '0', DUCKTRACE_OTLP_GRPC_PORT: '0', DUCKTRACE_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -70,8 +70,28 @@ function processStats(pid: number): { cpuSec: number; peakRssMb: number } {
 
 type Send = (body: Buffer) => Promise<void>;
 
-/** Sends every request with CONCURRENCY in flight; an answer means the spans are committed. */
-async function drive(workload: Workload, send: Send): Promise<{ spansPerSec: number; p50: number; p99: number }> {
+/** Polls the server's metrics until `spans` spans in all are stored. */
+async function waitForStored(port: number, spans: number): Promise<void> {
+  for (;;) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    if (metric(text, 'ducktrace_spans_stored_total') >= spans) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function metric(text: string, name: string): number {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(name) && /^[a-z_]+(\{|\s)/.test(line) && line.split(/[{\s]/)[0] === name)
+    .reduce((sum, line) => sum + Number(line.split(/\s+/).pop()), 0);
+}
+
+/**
+ * Sends every request with CONCURRENCY in flight, then waits until the server has stored them all:
+ * the rate counts spans stored and durable, not just answered (answers come once the write-ahead log
+ * has them). `storedBefore` is what the server had stored before this load.
+ */
+async function drive(workload: Workload, send: Send, queryPort: number, storedBefore: number): Promise<{ spansPerSec: number; p50: number; p99: number }> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -85,6 +105,7 @@ async function drive(workload: Workload, send: Send): Promise<{ spansPerSec: num
       }
     }),
   );
+  await waitForStored(queryPort, storedBefore + workload.spans);
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
@@ -139,11 +160,13 @@ async function main(): Promise<void> {
 
   const dataDir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-'));
   const server = await startServer(dataDir);
-  const httpProtobuf = await drive(protobufLoad, httpSender(server.otlpHttp, 'application/x-protobuf'));
-  const httpJson = await drive(jsonLoad, httpSender(server.otlpHttp, 'application/json'));
+  const httpProtobuf = await drive(protobufLoad, httpSender(server.otlpHttp, 'application/x-protobuf'), server.http, 0);
+  const httpJson = await drive(jsonLoad, httpSender(server.otlpHttp, 'application/json'), server.http, protobufLoad.spans);
   const grpcClient = grpcSender(server.otlpGrpc);
-  const grpcResult = await drive(grpcLoad, grpcClient.send);
+  const grpcResult = await drive(grpcLoad, grpcClient.send, server.http, protobufLoad.spans + jsonLoad.spans);
   grpcClient.close();
+  const walMetrics = await (await fetch(`http://127.0.0.1:${server.http}/metrics`)).text();
+  const walRatio = metric(walMetrics, 'ducktrace_wal_uncompressed_bytes_total') / metric(walMetrics, 'ducktrace_wal_compressed_bytes_total');
   // CPU and memory of ingest alone, before the query cases.
   const stats = processStats(server.child.pid!);
   const queryResults = await measureQueries(server.http, queryCases(protobufLoad.traceIds, 'service-01'), quick ? 20 : 50);
@@ -159,10 +182,21 @@ async function main(): Promise<void> {
   const gzipBytes = protobufLoad.requests.reduce((n, b) => n + gzipSync(b).length, 0);
   if (!process.env.KEEP) rmSync(dataDir, { recursive: true, force: true });
 
+  // The same protobuf load with the write-ahead log switched off: answers then wait for the DuckDB commit.
+  const noWalDir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-nowal-'));
+  const noWal = await startServer(noWalDir, { DUCKTRACE_WAL_ENABLED: 'false' });
+  const httpProtobufNoWal = await drive(protobufLoad, httpSender(noWal.otlpHttp, 'application/x-protobuf'), noWal.http, 0);
+  noWal.child.kill('SIGTERM');
+  await noWal.exited;
+  rmSync(noWalDir, { recursive: true, force: true });
+
   const results = {
     'ingest.http_protobuf.spans_per_sec': Math.round(httpProtobuf.spansPerSec),
     'ingest.http_protobuf.p50_ms': round(httpProtobuf.p50),
     'ingest.http_protobuf.p99_ms': round(httpProtobuf.p99),
+    'ingest.http_protobuf_no_wal.spans_per_sec': Math.round(httpProtobufNoWal.spansPerSec),
+    'ingest.http_protobuf_no_wal.p99_ms': round(httpProtobufNoWal.p99),
+    'wal.compression_ratio': round(walRatio),
     'ingest.http_json.spans_per_sec': Math.round(httpJson.spansPerSec),
     'ingest.http_json.p99_ms': round(httpJson.p99),
     'ingest.grpc.spans_per_sec': Math.round(grpcResult.spansPerSec),
