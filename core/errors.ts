@@ -48,4 +48,9 @@ export class DucktraceError extends Error {
   get grpcStatus(): number {
     return ERROR_CATALOG[this.code].grpc;
   }
+
+  /** The delay a client is told to wait before retrying; undefined when a retry cannot help. */
+  get retryDelaySeconds(): number | undefined {
+    return ERROR_CATALOG[this.code].retryable ? this.retryAfterSeconds : undefined;
+  }
 }

@@ -1,7 +1,7 @@
 /** OTLP/gRPC receiver: TraceService/Export with the same decoding and validation as OTLP/HTTP. */
 import * as grpc from '@grpc/grpc-js';
 import { DucktraceError } from '../../core/errors.js';
-import { encodeExportTraceResponse } from '../../core/otlp/response.js';
+import { encodeExportTraceResponse, encodeStatus } from '../../core/otlp/response.js';
 import type { TraceIngest } from '../pipeline/traceIngest.js';
 
 const identity = (bytes: Buffer): Buffer => bytes;
@@ -38,7 +38,14 @@ export function createOtlpGrpcServer(ingest: TraceIngest, options: OtlpGrpcOptio
 }
 
 function toServiceError(error: unknown): Partial<grpc.ServiceError> {
-  if (error instanceof DucktraceError) return { code: error.grpcStatus, details: error.message };
+  if (error instanceof DucktraceError) {
+    const retryAfterSeconds = error.retryDelaySeconds;
+    if (retryAfterSeconds === undefined) return { code: error.grpcStatus, details: error.message };
+    // The OTLP specification's throttling signal: google.rpc.RetryInfo in the status details.
+    const metadata = new grpc.Metadata();
+    metadata.set('grpc-status-details-bin', encodeStatus(error.grpcStatus, error.message, 'protobuf', retryAfterSeconds));
+    return { code: error.grpcStatus, details: error.message, metadata };
+  }
   return { code: grpc.status.INTERNAL, details: `internal error: ${(error as Error).message}` };
 }
 

@@ -5,7 +5,7 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { DucktraceError, ERROR_CATALOG } from '../../core/errors.js';
+import { DucktraceError } from '../../core/errors.js';
 import { closeConnectionsWhenClosing } from '../../core/httpShutdown.js';
 import { encodeExportTraceResponse, encodeStatus, type OtlpEncoding } from '../../core/otlp/response.js';
 import type { TraceIngest } from '../pipeline/traceIngest.js';
@@ -97,11 +97,10 @@ function translate(error: unknown, maxBodyBytes: number): DucktraceError {
 
 function sendError(error: DucktraceError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const encoding = encodingOf(request);
-  if (error.retryAfterSeconds !== undefined && ERROR_CATALOG[error.code].retryable) {
-    reply.header('retry-after', String(error.retryAfterSeconds));
-  }
+  const retryAfterSeconds = error.retryDelaySeconds;
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
   return reply
     .code(error.httpStatus)
     .header('content-type', contentTypeOf(encoding))
-    .send(encodeStatus(error.grpcStatus, error.message, encoding));
+    .send(encodeStatus(error.grpcStatus, error.message, encoding, retryAfterSeconds));
 }

@@ -30,10 +30,27 @@ export function encodeExportTraceResponse(partial: PartialSuccess | null, encodi
   return lengthDelimited(1, inner);
 }
 
-/** google.rpc.Status { code = 1; message = 2; details = 3 } with no details. */
-export function encodeStatus(grpcCode: number, message: string, encoding: OtlpEncoding): Buffer {
-  if (encoding === 'json') return Buffer.from(JSON.stringify({ code: grpcCode, message, details: [] }));
-  return Buffer.concat([varintField(1, grpcCode), stringField(2, message)]);
+export const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
+
+/**
+ * google.rpc.Status { code = 1; message = 2; details = 3 }. A retryable refusal carries one detail,
+ * google.rpc.RetryInfo { retry_delay = 1 (Duration) }: the OTLP specification's throttling signal
+ * (for gRPC in grpc-status-details-bin; for HTTP beside the Retry-After header).
+ */
+export function encodeStatus(grpcCode: number, message: string, encoding: OtlpEncoding, retryAfterSeconds?: number): Buffer {
+  if (encoding === 'json') {
+    const details = retryAfterSeconds === undefined ? [] : [{ '@type': RETRY_INFO_TYPE_URL, retryDelay: `${retryAfterSeconds}s` }];
+    return Buffer.from(JSON.stringify({ code: grpcCode, message, details }));
+  }
+  const status = [varintField(1, grpcCode), stringField(2, message)];
+  if (retryAfterSeconds !== undefined) {
+    const duration = varintField(1, retryAfterSeconds);
+    // An empty Duration is written out so that the RetryInfo still names a (zero) delay.
+    const retryInfo = lengthDelimited(1, duration);
+    const any = Buffer.concat([stringField(1, RETRY_INFO_TYPE_URL), lengthDelimited(2, retryInfo)]);
+    status.push(lengthDelimited(3, any));
+  }
+  return Buffer.concat(status);
 }
 
 function varint(value: number): Buffer {

@@ -166,6 +166,19 @@ export function decodeStatus(bytes: Buffer): { code: number; message: string; de
   return { code, message, details };
 }
 
+/** The google.rpc.RetryInfo delay (whole seconds) in a protobuf google.rpc.Status, or undefined without one. */
+export function decodeRetryDelaySeconds(statusBytes: Buffer): number | undefined {
+  for (const detail of readProtobuf(statusBytes).filter((f) => f.field === 3)) {
+    const any = readProtobuf(detail.value as Buffer);
+    const typeUrl = (any.find((f) => f.field === 1)?.value as Buffer | undefined)?.toString('utf8');
+    if (typeUrl !== 'type.googleapis.com/google.rpc.RetryInfo') continue;
+    const retryInfo = readProtobuf((any.find((f) => f.field === 2)?.value as Buffer | undefined) ?? Buffer.alloc(0));
+    const duration = readProtobuf((retryInfo.find((f) => f.field === 1)?.value as Buffer | undefined) ?? Buffer.alloc(0));
+    return Number((duration.find((f) => f.field === 1)?.value as bigint | undefined) ?? 0n);
+  }
+  return undefined;
+}
+
 /** ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1 { int64 rejected_spans = 1; string error_message = 2; } } */
 export function decodeExportResponse(bytes: Buffer): { partialSuccess?: { rejectedSpans: bigint; errorMessage: string } } {
   const result: { partialSuccess?: { rejectedSpans: bigint; errorMessage: string } } = {};

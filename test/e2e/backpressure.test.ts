@@ -1,0 +1,195 @@
+/**
+ * Backpressure of the real server process, as the OTLP specification defines it: a throttled export is
+ * answered HTTP 429 or 503 with Retry-After, or gRPC UNAVAILABLE, each with google.rpc.RetryInfo; nothing
+ * acknowledged is lost, nothing refused is stored, and a real SDK exporter that retries gets through.
+ * - A slowed writer (it commits once every 2 s) and a write queue of 30 spans: 429 once the queue is full.
+ * - A write-ahead log capped at 64 KiB that the tail sampler does not release (it waits a minute): 503,
+ *   then a SIGKILL and a restart that replays the full log into storage.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  decodeRetryDelaySeconds,
+  decodeStatus,
+  grpc,
+  grpcExport,
+  JSON_TYPE,
+  jsonRequest,
+  makeTrace,
+  postOtlp,
+  PROTOBUF,
+  protobufRequest,
+} from '../helpers/otlp.js';
+import { makeTempDir, metricValue, removeTempDirs, startServer, waitFor, type ServerHandle } from '../helpers/server.js';
+
+const servers: ServerHandle[] = [];
+after(async () => {
+  for (const server of servers) await server.stop('SIGKILL').catch(() => undefined);
+  removeTempDirs();
+});
+
+async function metrics(server: ServerHandle): Promise<string> {
+  return (await fetch(`${server.queryUrl}/metrics`)).text();
+}
+
+function refusedSpans(text: string, reason: string): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('ducktrace_spans_refused_total{') && line.includes(`reason="${reason}"`)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+async function sqlRows(server: ServerHandle, sql: string): Promise<string[][]> {
+  const response = await fetch(`${server.queryUrl}/api/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
+  const body = (await response.json()) as { rows: unknown[][] };
+  assert.equal(response.status, 200, `${sql} → ${JSON.stringify(body)}`);
+  return body.rows.map((row) => row.map(String));
+}
+
+/** trace id → number of stored spans, asserting first that no span is stored twice. */
+async function storedTraces(server: ServerHandle): Promise<Map<string, number>> {
+  const duplicates = await sqlRows(server, 'SELECT trace_id, span_id FROM spans GROUP BY ALL HAVING count(*) > 1');
+  assert.deepEqual(duplicates, [], 'spans stored more than once');
+  const rows = await sqlRows(server, 'SELECT trace_id, count(*) FROM spans GROUP BY trace_id');
+  return new Map(rows.map(([traceId, n]) => [traceId!, Number(n)]));
+}
+
+const traceIdOf = (spans: ReadableSpan[]): string => spans[0]!.spanContext().traceId;
+
+/** Asserts a throttled OTLP/HTTP answer: the status, Retry-After, and a google.rpc.Status with RetryInfo. */
+function assertHttpThrottled(response: { status: number; headers: Headers; body: Buffer }, status: number, encoding: 'protobuf' | 'json', message: RegExp): void {
+  assert.equal(response.status, status, response.body.toString());
+  assert.equal(response.headers.get('retry-after'), '1');
+  if (encoding === 'protobuf') {
+    assert.equal(response.headers.get('content-type'), PROTOBUF);
+    const decoded = decodeStatus(response.body);
+    assert.equal(decoded.code, grpc.status.UNAVAILABLE);
+    assert.match(decoded.message, message);
+    assert.equal(decodeRetryDelaySeconds(response.body), 1);
+  } else {
+    assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+    const decoded = JSON.parse(response.body.toString()) as { code: number; message: string; details: Array<{ '@type': string; retryDelay: string }> };
+    assert.equal(decoded.code, grpc.status.UNAVAILABLE);
+    assert.match(decoded.message, message);
+    assert.deepEqual(decoded.details, [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '1s' }]);
+  }
+}
+
+/** Asserts a throttled OTLP/gRPC answer: UNAVAILABLE with RetryInfo in grpc-status-details-bin. */
+async function assertGrpcThrottled(server: ServerHandle, spans: ReadableSpan[], message: RegExp): Promise<void> {
+  const { error } = await grpcExport(server.otlpGrpcAddress, protobufRequest(spans));
+  assert.ok(error, 'the gRPC export is refused');
+  assert.equal(error.code, grpc.status.UNAVAILABLE, error.details);
+  assert.match(error.details, message);
+  const details = error.metadata.get('grpc-status-details-bin')[0];
+  assert.ok(Buffer.isBuffer(details), 'grpc-status-details-bin is set');
+  assert.equal(decodeStatus(details).code, grpc.status.UNAVAILABLE);
+  assert.equal(decodeRetryDelaySeconds(details), 1);
+}
+
+describe('a slowed writer behind a full write queue', () => {
+  test('exports are refused with 429 / UNAVAILABLE and Retry-After until the writer catches up; an SDK exporter retries and gets through', async () => {
+    // The writer commits 2 s after the first span it waits for; at most 30 spans may wait.
+    const server = await startServer({ env: { DUCKTRACE_FLUSH_INTERVAL_MS: '2000', DUCKTRACE_FLUSH_MAX_SPANS: '1000000', DUCKTRACE_MAX_QUEUED_SPANS: '30' } });
+    servers.push(server);
+
+    const accepted: ReadableSpan[][] = [];
+    for (let i = 0; i < 10; i++) {
+      const spans = makeTrace(undefined, 2, 'backpressure');
+      const response = await postOtlp(server.otlpHttpUrl, protobufRequest(spans), { contentType: PROTOBUF });
+      assert.equal(response.status, 200, response.body.toString());
+      accepted.push(spans);
+    }
+    const full = await metrics(server);
+    assert.equal(metricValue(full, 'ducktrace_writer_queue_spans'), 30, 'the queue holds the 30 accepted spans and no more');
+    assert.equal(metricValue(full, 'ducktrace_spans_stored_total'), 0, 'the slowed writer has not committed yet');
+
+    const refused = [makeTrace(undefined, 2, 'refused'), makeTrace(undefined, 2, 'refused'), makeTrace(undefined, 2, 'refused')];
+    const queueFull = /the write queue is full \(30 spans waiting, limit 30\); retry later/;
+    assertHttpThrottled(await postOtlp(server.otlpHttpUrl, protobufRequest(refused[0]!), { contentType: PROTOBUF }), 429, 'protobuf', queueFull);
+    assertHttpThrottled(await postOtlp(server.otlpHttpUrl, jsonRequest(refused[1]!), { contentType: JSON_TYPE }), 429, 'json', queueFull);
+    await assertGrpcThrottled(server, refused[2]!, queueFull);
+    const afterRefusals = await metrics(server);
+    assert.equal(refusedSpans(afterRefusals, 'overloaded') - refusedSpans(full, 'overloaded'), 9);
+    assert.equal(metricValue(afterRefusals, 'ducktrace_writer_queue_spans'), 30, 'refused spans take no room');
+
+    // A real SDK exporter sent into the full queue: refused at first, it honours Retry-After and succeeds.
+    const sdkTrace = makeTrace(undefined, 2, 'sdk-retried');
+    const exporter = new OTLPTraceExporter({ url: `${server.otlpHttpUrl}/v1/traces`, timeoutMillis: 10_000 });
+    const result = await new Promise<ExportResult>((resolve) => exporter.export(sdkTrace, resolve));
+    await exporter.shutdown();
+    assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
+    accepted.push(sdkTrace);
+    assert.ok(refusedSpans(await metrics(server), 'overloaded') - refusedSpans(afterRefusals, 'overloaded') >= 3, "the SDK exporter's first attempt was refused");
+
+    await waitFor(async () => ((await storedTraces(server)).size === accepted.length ? true : undefined), 'the accepted traces to be stored', 10_000, 100);
+    const stored = await storedTraces(server);
+    assert.deepEqual(
+      [...stored].sort(),
+      accepted.map((spans) => [traceIdOf(spans), 3] as [string, number]).sort(),
+      'every accepted span is stored once, no refused span is',
+    );
+    const exit = await server.stop();
+    assert.equal(exit.code, 0, exit.stderr);
+  });
+});
+
+describe('a write-ahead log at its disk limit', () => {
+  test('exports are refused with 503 / UNAVAILABLE and Retry-After; after a SIGKILL the restart replays every acknowledged span', async (t) => {
+    const configDir = makeTempDir('ducktrace-backpressure-config-');
+    const holdConfig = join(configDir, 'hold.yaml');
+    // The tail sampler holds every trace for a minute, so no log record is released meanwhile.
+    writeFileSync(holdConfig, 'sampling:\n  tail:\n    enabled: true\n    decisionWaitMs: 60000\n    quietAfterRootMs: 60000\n    policies:\n      - { name: keep-all, type: always_sample }\n');
+    const dataDir = makeTempDir();
+    const walEnv = { DUCKTRACE_WAL_SEGMENT_BYTES: '65536', DUCKTRACE_WAL_MAX_BYTES: '65536' };
+    const first = await startServer({ dataDir, env: { ...walEnv, DUCKTRACE_CONFIG: holdConfig } });
+    servers.push(first);
+
+    const accepted: ReadableSpan[][] = [];
+    let refusal: Awaited<ReturnType<typeof postOtlp>> | undefined;
+    for (let i = 0; i < 5_000 && refusal === undefined; i++) {
+      const spans = makeTrace(undefined, 9, 'wal-full');
+      const response = await postOtlp(first.otlpHttpUrl, protobufRequest(spans), { contentType: PROTOBUF });
+      if (response.status === 200) accepted.push(spans);
+      else refusal = response;
+    }
+    assert.ok(refusal, 'the log filled up');
+    t.diagnostic(`${accepted.length} exports of 10 spans acknowledged before the log was full`);
+    const walFull = /the write-ahead log is full \(\d+ of 65536 bytes in use until stored spans are released; walMaxBytes\); retry later/;
+    assertHttpThrottled(refusal, 503, 'protobuf', walFull);
+    const refused = [makeTrace(undefined, 9, 'refused'), makeTrace(undefined, 9, 'refused')];
+    assertHttpThrottled(await postOtlp(first.otlpHttpUrl, jsonRequest(refused[0]!), { contentType: JSON_TYPE }), 503, 'json', walFull);
+    await assertGrpcThrottled(first, refused[1]!, walFull);
+
+    const text = await metrics(first);
+    assert.ok(metricValue(text, 'ducktrace_wal_disk_bytes') <= 65536, `the log stays within its limit: ${metricValue(text, 'ducktrace_wal_disk_bytes')} bytes`);
+    assert.equal(metricValue(text, 'ducktrace_tail_sampling_traces_pending'), accepted.length);
+    assert.equal(refusedSpans(text, 'wal_full'), 30);
+    assert.equal(metricValue(text, 'ducktrace_spans_stored_total'), 0);
+    assert.equal((await first.stop('SIGKILL')).signal, 'SIGKILL');
+
+    // The restart decides the replayed traces at once and stores every acknowledged span.
+    const decideConfig = join(configDir, 'decide.yaml');
+    writeFileSync(decideConfig, 'sampling:\n  tail:\n    enabled: true\n    decisionWaitMs: 200\n    quietAfterRootMs: 100\n    policies:\n      - { name: keep-all, type: always_sample }\n');
+    const second = await startServer({ dataDir, env: { ...walEnv, DUCKTRACE_CONFIG: decideConfig } });
+    servers.push(second);
+    assert.match(second.stdout(), new RegExp(`write-ahead log: replaying ${accepted.length} records`));
+    await waitFor(async () => ((await storedTraces(second)).size === accepted.length ? true : undefined), 'the replayed traces to be stored', 10_000, 100);
+    const stored = await storedTraces(second);
+    assert.deepEqual([...stored].sort(), accepted.map((spans) => [traceIdOf(spans), 10] as [string, number]).sort());
+
+    // Once the replayed records are released, the log accepts exports again.
+    await waitFor(async () => (metricValue(await metrics(second), 'ducktrace_wal_disk_bytes') < 1024 ? true : undefined), 'the replayed log to be released', 10_000, 50);
+    const again = await postOtlp(second.otlpHttpUrl, protobufRequest(makeTrace(undefined, 9, 'wal-again')), { contentType: PROTOBUF });
+    assert.equal(again.status, 200, again.body.toString());
+
+    const exit = await second.stop();
+    assert.equal(exit.code, 0, exit.stderr);
+  });
+});
