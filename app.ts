@@ -1,6 +1,7 @@
 /** Assembles the all-in-one server: storage, collector receivers and the query API, and stops them in order. */
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { spanLimitsOf, type Config } from './core/config.js';
@@ -80,7 +81,7 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   const grpc = createOtlpGrpcServer(ingest, { maxBodyBytes: config.maxBodyBytes });
   const executor = new DuckDBQueryExecutor(db, config.queryTimeoutMs);
   const sql = new DuckDBSqlRunner(db, { timeoutMs: config.queryTimeoutMs, maxRows: config.sqlMaxRows, guard: checkReadOnlyStatement });
-  const query = createQueryServer({ context: { reader, executor, limits: config }, metrics, isReady: () => ready, sql });
+  const query = createQueryServer({ context: { reader, executor, limits: config }, metrics, isReady: () => ready, sql, uiDir: resolveUiDir(config.uiDir) });
 
   const started: { http: FastifyInstance[]; grpc: GrpcServer | null } = { http: [], grpc: null };
   const closeAll = async (): Promise<void> => {
@@ -130,3 +131,11 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
 function url(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
+
+/** The directory of the ducktrace installation's own UI build. */
+export const DEFAULT_UI_DIR = fileURLToPath(new URL('./ui/dist', import.meta.url));
+
+export function resolveUiDir(configured: string): string {
+  return configured === '' ? DEFAULT_UI_DIR : resolve(configured);
+}
+

@@ -2,8 +2,10 @@
  * `npm start`: load and validate the configuration, run the all-in-one server, reload the
  * configuration on SIGHUP or when its file changes, and stop cleanly on SIGTERM/SIGINT.
  */
-import { unwatchFile, watchFile } from 'node:fs';
-import { startDucktrace, type ServerConfig } from './app.js';
+import { existsSync, unwatchFile, watchFile } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_UI_DIR, resolveUiDir, startDucktrace, type ServerConfig } from './app.js';
 import { ConfigError, describeSettings, loadConfig } from './core/config.js';
 import { DataDirectoryLockedError } from './core/storage/duckdb/database.js';
 import { parseSamplingConfig } from './collector/sampling/samplingConfig.js';
@@ -11,8 +13,17 @@ import { parseSamplingConfig } from './collector/sampling/samplingConfig.js';
 if (process.argv.includes('--help')) {
   console.log('ducktrace: OTLP tracing backend on DuckDB. Settings (environment variable, default):');
   for (const s of describeSettings()) console.log(`  ${s.env.padEnd(40)} ${s.default}`);
+  console.log('  --build-ui                               build the web UI first when it is missing (npm start does)');
   console.log('  DUCKTRACE_CONFIG                         (a YAML or JSON file with the same settings in camelCase, and `sampling`)');
   process.exit(0);
+}
+
+/** `npm start` (--build-ui): a fresh clone gets its UI built by Vite on the first start. */
+async function buildUiIfMissing(uiDir: string): Promise<void> {
+  if (uiDir !== DEFAULT_UI_DIR || existsSync(join(uiDir, 'index.html'))) return;
+  console.log('ducktrace: building the web UI (first start; `npm run build` does it ahead of time)');
+  const { build } = await import('vite');
+  await build({ configFile: fileURLToPath(new URL('./ui/vite.config.ts', import.meta.url)), logLevel: 'warn' });
 }
 
 /** The whole configuration, validated; throws ConfigError naming the bad key and value. */
@@ -22,7 +33,9 @@ function readConfig(): ServerConfig {
 }
 
 try {
-  const server = await startDucktrace(readConfig());
+  const config = readConfig();
+  if (process.argv.includes('--build-ui')) await buildUiIfMissing(resolveUiDir(config.uiDir));
+  const server = await startDucktrace(config);
 
   const reload = (why: string): void => {
     let next: ServerConfig;

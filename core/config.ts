@@ -34,6 +34,8 @@ export interface Config extends SpanLimits {
   walMaxBytes: number;
   /** Appends arriving within this window share one fsync. */
   walGroupCommitMs: number;
+  /** The built web UI served at /; empty: ui/dist beside ducktrace. */
+  uiDir: string;
 }
 
 /** The configuration with the file's `sampling` section, still unvalidated (the collector validates it). */
@@ -67,6 +69,7 @@ const SETTINGS: { [K in keyof Config]: Setting } = {
   walSegmentBytes: { type: 'int', default: 64 * MIB, min: 64 * 1024, max: 1024 * MIB },
   walMaxBytes: { type: 'int', default: 1024 * MIB, min: 64 * 1024, max: 1024 * 1024 * MIB },
   walGroupCommitMs: { type: 'int', default: 2, min: 0, max: 1000 },
+  uiDir: { type: 'string', default: '' },
   maxAttributes: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributes, min: 1, max: 100_000 },
   maxAttributeKeyLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeKeyLength, min: 1, max: 1 * MIB },
   maxAttributeValueLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeValueLength, min: 1, max: 16 * MIB },

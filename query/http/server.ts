@@ -1,4 +1,4 @@
-/** The query API server: native API under /api/v1/, health and metrics. */
+/** The query API server: native API under /api/v1/, the Jaeger APIs, health and metrics, and the web UI at /. */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DucktraceError } from '../../core/errors.js';
 import { closeConnectionsWhenClosing } from '../../core/httpShutdown.js';
@@ -12,6 +12,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { servicesRoutes } from './routes/services.js';
 import { sqlRoutes } from './routes/sql.js';
 import { tracesRoutes } from './routes/traces.js';
+import { uiRoutes } from './routes/ui.js';
 
 export interface QueryServerOptions {
   context: QueryContext;
@@ -19,9 +20,11 @@ export interface QueryServerOptions {
   isReady: () => boolean;
   /** Runs POST /api/v1/sql. */
   sql: SqlRunner;
+  /** The built web UI, served at /. */
+  uiDir: string;
 }
 
-export function createQueryServer({ context, metrics, isReady, sql }: QueryServerOptions): FastifyInstance {
+export function createQueryServer({ context, metrics, isReady, sql, uiDir }: QueryServerOptions): FastifyInstance {
   const app = Fastify({ logger: false });
   closeConnectionsWhenClosing(app);
   app.register(healthRoutes, { metrics, isReady });
@@ -31,6 +34,7 @@ export function createQueryServer({ context, metrics, isReady, sql }: QueryServe
   app.register(jaegerRoutes, { context });
   app.register(jaegerV3Routes, { context });
   app.register(sqlRoutes, { sql });
+  app.register(uiRoutes, { uiDir });
 
   app.setNotFoundHandler(async (request) => {
     throw new DucktraceError('not_found', `no endpoint at ${request.method} ${request.url.split('?')[0]}`);

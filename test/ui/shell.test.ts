@@ -1,0 +1,67 @@
+/**
+ * The UI shell in a real headless Chromium against the real server: it is served at / and at every
+ * deep link, the navigation moves between views without reloading, the theme follows the system's
+ * light or dark setting, and an unknown page says so.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { chromiumOrSkip, launchBrowser, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
+import { removeTempDirs, type ServerHandle } from '../helpers/server.js';
+
+let server: ServerHandle | undefined;
+let browser: Browser | undefined;
+
+before(async () => {
+  server = await startUiServer();
+});
+
+after(async () => {
+  await browser?.close();
+  const exit = await server?.stop();
+  removeTempDirs();
+  assert.equal(exit?.code, 0, exit?.stderr);
+});
+
+test('deep links load the app, navigation stays in the page, and the theme follows the system', async (t) => {
+  const executable = chromiumOrSkip(t);
+  if (executable === null) return;
+  browser = await launchBrowser(executable);
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    const page = await browser.newPage({ colorScheme, viewport: { width: 1280, height: 800 } });
+    const errors = watchPageErrors(page);
+    const response = await page.goto(`${server!.queryUrl}/services`);
+    assert.equal(response?.status(), 200);
+    assert.equal(await page.title(), 'ducktrace');
+    await page.getByRole('link', { name: 'Services', exact: true }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Services', exact: true }).getAttribute('aria-current'), 'page');
+
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const [r, g, b] = background.match(/\d+/g)!.map(Number);
+    const luminance = (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
+    if (colorScheme === 'dark') assert.ok(luminance < 0.2, `dark background: ${background}`);
+    else assert.ok(luminance > 0.9, `light background: ${background}`);
+
+    // Client-side navigation: no new document is loaded.
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.getByRole('link', { name: 'SQL', exact: true }).click();
+    await page.waitForURL(/\/sql$/);
+    assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42);
+    await page.goBack();
+    await page.waitForURL(/\/services$/);
+
+    await page.goto(`${server!.queryUrl}/no/such/page`).catch(() => undefined);
+    if (colorScheme === 'light') {
+      // /no/such/page is not a UI route: the server's JSON 404, never the app.
+      assert.match(await page.content(), /not_found/);
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${server!.queryUrl}/search`);
+  await page.getByRole('link', { name: 'Search', exact: true }).waitFor();
+  await screenshot(page, 'shell');
+  await page.close();
+});

@@ -1,0 +1,5 @@
+import type { JSX } from 'preact';
+
+export function ServicesView(props: { service: string | null; query: URLSearchParams }): JSX.Element {
+  return <div>{props.service}</div>;
+}
