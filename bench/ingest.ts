@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: ingest throughput over OTLP/HTTP protobuf, OTLP/HTTP JSON and OTLP/gRPC into a real
- * server process, decode ceilings, query latency per endpoint over what was stored, and stored bytes
- * per span. `-- --quick` runs a smaller load.
- * Writes bench/results/latest.json.
+ * server process, beside its ceilings measured in the same run (DuckDB append alone, an HTTP no-op
+ * server, decoding alone), query latency per endpoint over what was stored, and stored bytes per span.
+ * `-- --quick` runs a smaller load; `--spans N` (per transport), `--rounds N` (per query case) and
+ * `--out FILE` choose the load and where the JSON goes (default bench/results/latest.json).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,6 +18,7 @@ import { decodeExportTraceRequestProtobuf } from '../core/otlp/decodeProtobuf.js
 import { DEFAULT_SPAN_LIMITS } from '../core/otlp/limits.js';
 import { DATABASE_FILE } from '../core/storage/duckdb/database.js';
 import { decodeToObjectGraph } from './objectGraphDecoder.js';
+import { lz4Bytes, measureDuckdbAppend, startNoopServer } from './ceilings.js';
 import { measureQueries, queryCases } from './queries.js';
 import { generateWorkload, type Workload } from './workload.js';
 
@@ -25,6 +27,11 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const SPANS = Number(valueOf('--spans') ?? (quick ? 100_000 : 1_000_000));
 const CONCURRENCY = Number(valueOf('--concurrency') ?? 8);
+/** Requests per query case. */
+const ROUNDS = Number(valueOf('--rounds') ?? (quick ? 20 : 50));
+const OUT = valueOf('--out') ?? join(ROOT, 'bench/results/latest.json');
+/** The server's default flushMaxSpans: the append ceiling commits batches of the same size. */
+const FLUSH_MAX_SPANS = 20_000;
 const BATCH = 512;
 
 function valueOf(flag: string): string | undefined {
@@ -87,11 +94,11 @@ function metric(text: string, name: string): number {
 }
 
 /**
- * Sends every request with CONCURRENCY in flight, then waits until the server has stored them all:
- * the rate counts spans stored and durable, not just answered (answers come once the write-ahead log
- * has them). `storedBefore` is what the server had stored before this load.
+ * Sends every request with CONCURRENCY in flight, then waits for `untilDone` (for the server: until it
+ * has stored them all, so the rate counts spans stored and durable, not just answered, since answers
+ * come once the write-ahead log has them).
  */
-async function drive(workload: Workload, send: Send, queryPort: number, storedBefore: number): Promise<{ spansPerSec: number; p50: number; p99: number }> {
+async function drive(workload: Workload, send: Send, untilDone: () => Promise<void>): Promise<{ spansPerSec: number; p50: number; p99: number }> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -105,7 +112,7 @@ async function drive(workload: Workload, send: Send, queryPort: number, storedBe
       }
     }),
   );
-  await waitForStored(queryPort, storedBefore + workload.spans);
+  await untilDone();
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
@@ -160,35 +167,44 @@ async function main(): Promise<void> {
 
   const dataDir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-'));
   const server = await startServer(dataDir);
-  const httpProtobuf = await drive(protobufLoad, httpSender(server.otlpHttp, 'application/x-protobuf'), server.http, 0);
-  const httpJson = await drive(jsonLoad, httpSender(server.otlpHttp, 'application/json'), server.http, protobufLoad.spans);
+  const stored = (spans: number) => () => waitForStored(server.http, spans);
+  const httpProtobuf = await drive(protobufLoad, httpSender(server.otlpHttp, 'application/x-protobuf'), stored(protobufLoad.spans));
+  const httpJson = await drive(jsonLoad, httpSender(server.otlpHttp, 'application/json'), stored(protobufLoad.spans + jsonLoad.spans));
   const grpcClient = grpcSender(server.otlpGrpc);
-  const grpcResult = await drive(grpcLoad, grpcClient.send, server.http, protobufLoad.spans + jsonLoad.spans);
+  const grpcResult = await drive(grpcLoad, grpcClient.send, stored(protobufLoad.spans + jsonLoad.spans + grpcLoad.spans));
   grpcClient.close();
   const walMetrics = await (await fetch(`http://127.0.0.1:${server.http}/metrics`)).text();
   const walRatio = metric(walMetrics, 'ducktrace_wal_uncompressed_bytes_total') / metric(walMetrics, 'ducktrace_wal_compressed_bytes_total');
   // CPU and memory of ingest alone, before the query cases.
   const stats = processStats(server.child.pid!);
-  const queryResults = await measureQueries(server.http, queryCases(protobufLoad.traceIds, 'service-01'), quick ? 20 : 50);
+  const queryResults = await measureQueries(server.http, queryCases(protobufLoad.traceIds, 'service-01'), ROUNDS);
   server.child.kill('SIGTERM');
   const [code] = await server.exited;
   if (code !== 0) throw new Error(`server did not stop cleanly (exit ${code})`);
 
-  const stored = await countStored(dataDir);
+  const storedSpans = await countStored(dataDir);
   const expected = protobufLoad.spans + jsonLoad.spans + grpcLoad.spans;
-  if (stored !== expected) throw new Error(`stored ${stored} spans, sent ${expected} in ${dataDir}`);
+  if (storedSpans !== expected) throw new Error(`stored ${storedSpans} spans, sent ${expected} in ${dataDir}`);
   const fileBytes = statSync(join(dataDir, DATABASE_FILE)).size;
   const otlpBytes = protobufLoad.requests.reduce((n, b) => n + b.length, 0);
   const gzipBytes = protobufLoad.requests.reduce((n, b) => n + gzipSync(b).length, 0);
+  const lz4RequestBytes = lz4Bytes(protobufLoad.requests);
   if (!process.env.KEEP) rmSync(dataDir, { recursive: true, force: true });
 
   // The same protobuf load with the write-ahead log switched off: answers then wait for the DuckDB commit.
   const noWalDir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-nowal-'));
   const noWal = await startServer(noWalDir, { DUCKTRACE_WAL_ENABLED: 'false' });
-  const httpProtobufNoWal = await drive(protobufLoad, httpSender(noWal.otlpHttp, 'application/x-protobuf'), noWal.http, 0);
+  const httpProtobufNoWal = await drive(protobufLoad, httpSender(noWal.otlpHttp, 'application/x-protobuf'), () => waitForStored(noWal.http, protobufLoad.spans));
   noWal.child.kill('SIGTERM');
   await noWal.exited;
   rmSync(noWalDir, { recursive: true, force: true });
+
+  // Ceilings: the same rows appended to DuckDB alone, the same requests to a server that only reads them.
+  const appendCeiling = await measureDuckdbAppend(protobufLoad, FLUSH_MAX_SPANS);
+  const noop = await startNoopServer();
+  const httpNoop = await drive(protobufLoad, httpSender(noop.port, 'application/x-protobuf'), async () => {});
+  await noop.stop();
+  const ceiling = Math.min(appendCeiling, httpNoop.spansPerSec);
 
   const results = {
     'ingest.http_protobuf.spans_per_sec': Math.round(httpProtobuf.spansPerSec),
@@ -201,20 +217,29 @@ async function main(): Promise<void> {
     'ingest.http_json.p99_ms': round(httpJson.p99),
     'ingest.grpc.spans_per_sec': Math.round(grpcResult.spansPerSec),
     'ingest.grpc.p99_ms': round(grpcResult.p99),
+    'ingest.http_protobuf.ratio_to_ceiling': round(httpProtobuf.spansPerSec / ceiling),
+    'ingest.http_json.ratio_to_ceiling': round(httpJson.spansPerSec / ceiling),
+    'ingest.grpc.ratio_to_ceiling': round(grpcResult.spansPerSec / ceiling),
+    'ceilings.duckdb_append.spans_per_sec': Math.round(appendCeiling),
+    'ceilings.http_noop.spans_per_sec': Math.round(httpNoop.spansPerSec),
+    'ceilings.http_noop.p99_ms': round(httpNoop.p99),
     'ceilings.decode.spans_per_sec': Math.round(decodeRows),
     'ceilings.decode_object_graph.spans_per_sec': Math.round(decodeGraph),
-    'storage.bytes_per_span': round(fileBytes / stored),
+    'storage.bytes_per_span': round(fileBytes / storedSpans),
     'storage.otlp_protobuf_bytes_per_span': round(otlpBytes / protobufLoad.spans),
     'storage.gzip_bytes_per_span': round(gzipBytes / protobufLoad.spans),
+    'storage.lz4_bytes_per_span': round(lz4RequestBytes / protobufLoad.spans),
     'server.peak_rss_mb': round(stats.peakRssMb),
-    'server.cpu_sec_per_million_spans': round((stats.cpuSec / stored) * 1e6),
-    spans_stored: stored,
+    'server.cpu_sec_per_million_spans': round((stats.cpuSec / storedSpans) * 1e6),
+    spans_stored: storedSpans,
     ...queryResults,
   };
-  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ date: new Date().toISOString(), quick, spansPerTransport: SPANS, results }, null, 2)}\n`);
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify({ date: new Date().toISOString(), quick, spansPerTransport: SPANS, results }, null, 2)}\n`);
   console.table(Object.entries(results).map(([figure, value]) => ({ figure, value })));
+  console.log(`ceiling min(DuckDB append ${Math.round(appendCeiling)}, HTTP no-op ${Math.round(httpNoop.spansPerSec)}) = ${Math.round(ceiling)} spans/s; ingest over HTTP protobuf is ${round(httpProtobuf.spansPerSec / ceiling)} of it`);
   console.log('decode to rows is', round(decodeRows / decodeGraph), 'x protobufjs decoding to the object graph');
+  console.log(`written to ${OUT}`);
 }
 
 function round(value: number): number {

@@ -28,6 +28,8 @@ export interface LatencyQuery {
   attributes: AttributeFilter[];
   percentiles: number[];
   stepNs: bigint;
+  /** Adds `byOperation` to the answer. */
+  byOperation?: boolean;
 }
 
 export interface RedFigures {
@@ -54,6 +56,8 @@ export interface LatencyResult {
   summary: RedFigures;
   series: Array<{ timeUnixNano: string } & RedFigures>;
   byDepth: Array<{ depth: number; traces: number; percentiles: Record<string, string | null> }>;
+  /** The summary's figures per span name (operation), by name; only when asked for. */
+  byOperation?: Array<{ operation: string } & RedFigures>;
 }
 
 export function percentileLabel(q: number): string {
@@ -85,10 +89,10 @@ function percentileColumns(percentiles: number[]): string {
   return percentiles.map((q, i) => `min(d) FILTER (WHERE cum >= ${q} * total * (1 - ${RANK_EPSILON})) AS q${i}`).join(', ');
 }
 
-export function latencySql(query: LatencyQuery): { summary: string; series: string; byDepth: string; params: QueryParams } {
+export function latencySql(query: LatencyQuery): { summary: string; series: string; byDepth: string; byOperation: string; params: QueryParams } {
   const params: QueryParams = { step: query.stepNs, margin: TRACE_MARGIN_NS };
   const where = whereSql(query, params);
-  const matching = `SELECT epoch_ns(s.start_time) AS start_ns, s.duration_ns AS d, s.sample_weight AS w, s.status_code = ${STATUS_CODE_ERROR} AS err FROM spans s WHERE ${where}`;
+  const matching = `SELECT epoch_ns(s.start_time) AS start_ns, s.name AS op, s.duration_ns AS d, s.sample_weight AS w, s.status_code = ${STATUS_CODE_ERROR} AS err FROM spans s WHERE ${where}`;
   const summary = `
 WITH m AS (${matching}),
 c AS (SELECT d, w, err, sum(w) OVER (ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum, sum(w) OVER () AS total FROM m)
@@ -100,6 +104,12 @@ c AS (SELECT bucket, d, w, err,
   sum(w) OVER (PARTITION BY bucket) AS total FROM m)
 SELECT bucket, count(*) AS n, sum(w) AS weight, coalesce(sum(w) FILTER (WHERE err), 0) AS error_weight, ${percentileColumns(query.percentiles)}
 FROM c GROUP BY bucket ORDER BY bucket`;
+  const byOperation = `
+WITH c AS (SELECT op, d, w, err,
+  sum(w) OVER (PARTITION BY op ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
+  sum(w) OVER (PARTITION BY op) AS total FROM (${matching}))
+SELECT op, count(*) AS n, sum(w) AS weight, coalesce(sum(w) FILTER (WHERE err), 0) AS error_weight, ${percentileColumns(query.percentiles)}
+FROM c GROUP BY op ORDER BY op`;
   // Depth: follow parent links down from each root span of the service, inside a margin around the range.
   const byDepth = `
 WITH RECURSIVE roots AS (
@@ -121,17 +131,18 @@ c AS (SELECT depth, d, w,
   sum(w) OVER (PARTITION BY depth ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
   sum(w) OVER (PARTITION BY depth) AS total FROM m)
 SELECT depth, count(*) AS n, ${percentileColumns(query.percentiles)} FROM c GROUP BY depth ORDER BY depth`;
-  return { summary, series, byDepth, params };
+  return { summary, series, byDepth, byOperation, params };
 }
 
 export async function latency(executor: QueryExecutor, query: LatencyQuery): Promise<LatencyResult> {
-  const { summary, series, byDepth, params } = latencySql(query);
+  const { summary, series, byDepth, byOperation, params } = latencySql(query);
   const seconds = Number(query.range.endNs - query.range.startNs) / 1e9;
   const stepSeconds = Number(query.stepNs) / 1e9;
-  const [summaryRows, seriesRows, depthRows] = await Promise.all([
+  const [summaryRows, seriesRows, depthRows, operationRows] = await Promise.all([
     executor.all(summary, params),
     executor.all(series, params),
     executor.all(byDepth, params),
+    query.byOperation ? executor.all(byOperation, params) : Promise.resolve(null),
   ]);
   const percentiles = (row: Record<string, unknown>): Record<string, string | null> =>
     Object.fromEntries(query.percentiles.map((q, i) => [percentileLabel(q), row[`q${i}`] === null ? null : String(row[`q${i}`])]));
@@ -156,5 +167,6 @@ export async function latency(executor: QueryExecutor, query: LatencyQuery): Pro
     summary: figures(summaryRows[0]!, seconds),
     series: seriesRows.map((row) => ({ timeUnixNano: String(row.bucket), ...figures(row, stepSeconds) })),
     byDepth: depthRows.map((row) => ({ depth: Number(row.depth), traces: Number(row.n), percentiles: percentiles(row) })),
+    ...(operationRows && { byOperation: operationRows.map((row) => ({ operation: String(row.op), ...figures(row, seconds) })) }),
   };
 }

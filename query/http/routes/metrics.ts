@@ -15,7 +15,7 @@ export const metricsRoutes: FastifyPluginAsync<{ context: QueryContext }> = asyn
 
   app.get<{ Querystring: QueryString }>('/api/v1/latency', async (request) => {
     const q = request.query;
-    rejectUnknown(q, ['service', 'operation', 'kind', 'attr', 'start', 'end', 'step', 'percentiles']);
+    rejectUnknown(q, ['service', 'operation', 'kind', 'attr', 'start', 'end', 'step', 'percentiles', 'byOperation']);
     const service = single(q.service, 'service');
     if (service === undefined) throw invalid('service', 'is required');
     const kindText = single(q.kind, 'kind');
@@ -31,6 +31,8 @@ export const metricsRoutes: FastifyPluginAsync<{ context: QueryContext }> = asyn
     const percentilesText = single(q.percentiles, 'percentiles');
     const percentiles = percentilesText === undefined ? DEFAULT_PERCENTILES : percentilesText.split(',').map((p) => parsePercentile(p));
     if (percentiles.length > 20) throw invalid('percentiles', 'at most 20');
+    const byOperationText = single(q.byOperation, 'byOperation');
+    if (byOperationText !== undefined && byOperationText !== 'true' && byOperationText !== 'false') throw invalid('byOperation', 'must be true or false');
     return latency(context.executor, {
       range: timeRange,
       service,
@@ -39,6 +41,7 @@ export const metricsRoutes: FastifyPluginAsync<{ context: QueryContext }> = asyn
       attributes: parseAttributeFilters(list(q.attr)),
       percentiles,
       stepNs,
+      byOperation: byOperationText === 'true',
     });
   });
 

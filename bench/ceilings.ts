@@ -1,0 +1,82 @@
+/**
+ * Ceilings measured in the same run as ingest, so that ingest is read against what its parts can do at
+ * best on this machine: DuckDB appending the same rows with the same schema and nothing else, and the
+ * same HTTP requests to a server that only reads them.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SpanRow } from '../core/model/span.js';
+import { decodeExportTraceRequestProtobuf } from '../core/otlp/decodeProtobuf.js';
+import { DEFAULT_SPAN_LIMITS } from '../core/otlp/limits.js';
+import { Database } from '../core/storage/duckdb/database.js';
+import { DuckDBTraceWriter } from '../core/storage/duckdb/spanWriter.js';
+import type { Workload } from './workload.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Rows decoded ahead (not timed), then appended and committed in batches of `batchSpans` (the server's
+ * flushMaxSpans) to a fresh database file: the most the storage layer can take.
+ */
+export async function measureDuckdbAppend(workload: Workload, batchSpans: number): Promise<number> {
+  const rows: SpanRow[] = [];
+  for (const body of workload.requests) for (const row of decodeExportTraceRequestProtobuf(body, DEFAULT_SPAN_LIMITS).spans) rows.push(row);
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-append-'));
+  try {
+    const db = await Database.open(dir);
+    const writer = await DuckDBTraceWriter.create(db);
+    const started = performance.now();
+    for (let i = 0; i < rows.length; i += batchSpans) await writer.append(rows.slice(i, i + batchSpans));
+    const seconds = (performance.now() - started) / 1000;
+    writer.close();
+    db.close();
+    return rows.length / seconds;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The no-op HTTP server (bench/noopServer.ts) in its own process. */
+export async function startNoopServer(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/noopServer.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    exited.then(([code]) => reject(new Error(`noop server exited with ${code}: ${output}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /noop listening on (\d+)/.exec(output);
+      if (match) resolve(Number(match[1]));
+    });
+  });
+  return {
+    port,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+interface Lz4Block {
+  encodeBound(size: number): number;
+  encodeBlock(input: Buffer, output: Buffer): number;
+}
+const lz4 = createRequire(import.meta.url)('lz4') as Lz4Block;
+
+/** Bytes of the requests each compressed as one lz4 block (what the write-ahead log uses). */
+export function lz4Bytes(requests: Buffer[]): number {
+  let total = 0;
+  for (const body of requests) {
+    const output = Buffer.allocUnsafe(lz4.encodeBound(body.length));
+    const written = lz4.encodeBlock(body, output);
+    // lz4 answers 0 when the block would not shrink; it is then stored raw.
+    total += written === 0 ? body.length : written;
+  }
+  return total;
+}
