@@ -1,0 +1,128 @@
+/**
+ * The search view in a real headless Chromium against the real server, filled with the demo shop's
+ * traffic and one trace of our own sent through the OpenTelemetry SDK: the form finds it by service
+ * and attribute, the URL restores the form, a bad duration shows the API's message, a row opens the trace.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumOrSkip, launchBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
+import { hrAdd, makeProvider, removeTempDirs, waitForStored, type ServerHandle } from '../helpers/server.js';
+
+let server: ServerHandle | undefined;
+let browser: Browser | undefined;
+let knownTraceId = '';
+
+before(async () => {
+  server = await startUiServer();
+  await runDemo(server, 60);
+  // checkout-audit: POST /audit (SERVER, order.id=A-42) → validate → store: three spans.
+  const provider = makeProvider({ 'service.name': 'checkout-audit' }, new OTLPTraceExporter({ url: `${server.otlpHttpUrl}/v1/traces` }));
+  const tracer = provider.provider.getTracer('ui-test');
+  const base = hrAdd([Math.floor(Date.now() / 1000) - 30, 0], 0);
+  const root = tracer.startSpan('POST /audit', { kind: SpanKind.SERVER, startTime: base, attributes: { 'order.id': 'A-42' } }, ROOT_CONTEXT);
+  const context = trace.setSpan(ROOT_CONTEXT, root);
+  tracer.startSpan('validate', { startTime: hrAdd(base, 1_000_000) }, context).end(hrAdd(base, 4_000_000));
+  tracer.startSpan('store', { kind: SpanKind.CLIENT, startTime: hrAdd(base, 5_000_000) }, context).end(hrAdd(base, 9_000_000));
+  root.end(hrAdd(base, 12_000_000));
+  knownTraceId = root.spanContext().traceId;
+  await provider.flush();
+  provider.exporter.assertAllSucceeded();
+  await provider.shutdown();
+  await waitForStored(server.queryUrl);
+});
+
+after(async () => {
+  await browser?.close();
+  const exit = await server?.stop();
+  removeTempDirs();
+  assert.equal(exit?.code, 0, exit?.stderr);
+});
+
+async function openBrowser(t: Parameters<typeof chromiumOrSkip>[0]): Promise<Browser | null> {
+  const executable = chromiumOrSkip(t);
+  if (executable === null) return null;
+  browser ??= await launchBrowser(executable);
+  return browser;
+}
+
+const row = (page: Page, traceId: string) => page.locator(`tr[data-trace-id="${traceId}"]`);
+
+test('the form finds a known trace by service and attribute; the URL restores the form; a row opens the trace', async (t) => {
+  const b = await openBrowser(t);
+  if (!b) return;
+  const page = await b.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = watchPageErrors(page);
+  await page.goto(`${server!.queryUrl}/search`);
+
+  const service = page.getByLabel('Service', { exact: true });
+  await page.locator('option', { hasText: 'checkout-audit' }).waitFor({ state: 'attached' });
+  await service.selectOption('checkout-audit');
+  await page.getByRole('button', { name: '+ Add attribute filter' }).click();
+  await page.getByLabel('Attribute 1 key').fill('order.id');
+  await page.getByLabel('Attribute 1 value').fill('A-42');
+  await page.getByRole('button', { name: 'Find traces' }).click();
+
+  await page.waitForURL((url) => url.searchParams.get('service') === 'checkout-audit' && url.searchParams.get('attr') === 'order.id=A-42');
+  await row(page, knownTraceId).waitFor();
+  assert.equal(await page.locator('tr.trace-row').count(), 1, 'only the known trace has that attribute');
+  assert.equal(await row(page, knownTraceId).locator('.root-operation').textContent(), 'POST /audit');
+  assert.equal(await row(page, knownTraceId).locator('.span-count').textContent(), '3');
+  assert.equal(await row(page, knownTraceId).locator('td').nth(2).textContent(), '12.0ms');
+  // The trace is a dot on the scatter plot, drawn once the plot knows its width.
+  await page.locator(`circle[data-trace-id="${knownTraceId}"]`).waitFor();
+
+  // A reload rebuilds the form from the URL, and the same search.
+  await page.reload();
+  await row(page, knownTraceId).waitFor();
+  assert.equal(await service.inputValue(), 'checkout-audit');
+  assert.equal(await page.getByLabel('Attribute 1 key').inputValue(), 'order.id');
+  assert.equal(await page.getByLabel('Attribute 1 operator').inputValue(), '=');
+  assert.equal(await page.getByLabel('Attribute 1 value').inputValue(), 'A-42');
+
+  // Keyboard: focus the row, Enter opens the trace.
+  await row(page, knownTraceId).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`**/trace/${knownTraceId}`);
+  await page.goBack();
+  await row(page, knownTraceId).click();
+  await page.waitForURL(`**/trace/${knownTraceId}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a bad duration shows the API message inline; an empty answer says so; load more appends the next page', async (t) => {
+  const b = await openBrowser(t);
+  if (!b) return;
+  const page = await b.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = watchPageErrors(page);
+
+  await page.goto(`${server!.queryUrl}/search`);
+  await page.getByLabel('Min duration').fill('fast');
+  await page.getByRole('button', { name: 'Find traces' }).click();
+  await page.waitForURL(/minDuration=fast/);
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match((await alert.textContent())!, /"minDuration"/);
+  assert.match((await alert.textContent())!, /400/);
+
+  await page.goto(`${server!.queryUrl}/search?service=checkout-audit&attr=order.id%3DB-7`);
+  await page.getByText('No traces match.').waitFor();
+
+  await page.goto(`${server!.queryUrl}/search?limit=25`);
+  await page.locator('tr.trace-row').first().waitFor();
+  assert.equal(await page.locator('tr.trace-row').count(), 25);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await page.locator('tr.trace-row').nth(49).waitFor();
+  await page.locator('circle.point').nth(49).waitFor();
+  const ids = await page.locator('tr.trace-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')));
+  assert.equal(new Set(ids).size, ids.length, 'the second page continues the first without repeats');
+  assert.equal(await page.locator('circle.point').count(), 50, 'every trace of both pages is a dot');
+  assert.equal(await page.locator('circle.point.error').count(), await page.locator('tr.trace-row.has-errors').count(), 'traces with errors are the red dots');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, 'search');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,66 @@
+/** Search results as a table; a row opens its trace on click or Enter. */
+import type { JSX } from 'preact';
+import type { TraceSummary } from '../../api.js';
+import { ServiceChip } from '../../components/ServiceChip.js';
+import { formatDuration, formatTime } from '../../lib/format.js';
+import { hrefOf, Link, navigate } from '../../router.js';
+
+export const traceHref = (traceId: string): string => hrefOf(`/trace/${traceId}`, {});
+
+function TraceRow({ trace }: { trace: TraceSummary }): JSX.Element {
+  const href = traceHref(trace.traceId);
+  return (
+    <tr
+      class={trace.errorCount > 0 ? 'trace-row has-errors' : 'trace-row'}
+      tabIndex={0}
+      data-trace-id={trace.traceId}
+      onClick={(event) => {
+        if (!(event.target as HTMLElement).closest('a')) navigate(href);
+      }}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter') navigate(href);
+      }}
+    >
+      <td class="trace-name">
+        <ServiceChip service={trace.rootService} />
+        {/* The link keeps open-in-new-tab; the row itself is the keyboard stop. */}
+        <Link href={href} tabIndex={-1} class="root-operation">
+          {trace.rootOperation}
+        </Link>
+        {!trace.hasRoot && <span class="muted"> (root missing)</span>}
+        <span class="trace-id mono muted">{trace.traceId.slice(0, 8)}</span>
+      </td>
+      <td>{formatTime(trace.startTimeUnixNano)}</td>
+      <td class="num">{formatDuration(trace.durationNs)}</td>
+      <td class="num span-count">{trace.spanCount}</td>
+      <td class={trace.errorCount > 0 ? 'num error-text' : 'num'}>{trace.errorCount}</td>
+      <td class="trace-services">
+        {trace.services.map((s) => (
+          <ServiceChip service={s.service} count={s.spanCount} />
+        ))}
+      </td>
+    </tr>
+  );
+}
+
+export function TraceList({ traces }: { traces: TraceSummary[] }): JSX.Element {
+  return (
+    <table class="data trace-list">
+      <thead>
+        <tr>
+          <th>Trace</th>
+          <th>Start</th>
+          <th class="num">Duration</th>
+          <th class="num">Spans</th>
+          <th class="num">Errors</th>
+          <th>Services</th>
+        </tr>
+      </thead>
+      <tbody>
+        {traces.map((trace) => (
+          <TraceRow trace={trace} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
