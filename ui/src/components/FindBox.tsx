@@ -31,7 +31,7 @@ export function FindBox({ value, matchCount, current, inputRef, onChange, onJump
       />
       {value.trim() !== '' && (
         <span class="find-count" aria-live="polite">
-          {matchCount === 0 ? 'no matches' : current > 0 ? `${formatCount(current)} of ${formatCount(matchCount)}` : `${formatCount(matchCount)} matches`}
+          {matchCount === 0 ? 'no matches' : current > 0 ? `${formatCount(current)} of ${formatCount(matchCount)}` : `${formatCount(matchCount)} ${matchCount === 1 ? 'match' : 'matches'}`}
         </span>
       )}
       <button type="button" aria-label="Previous match" disabled={matchCount === 0} onClick={() => onJump(-1)}>

@@ -5,11 +5,11 @@
  * Left/Right collapse/expand (or go to the parent / first child), Home/End, PageUp/PageDown.
  */
 import type { JSX } from 'preact';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { CallTree, SpanNode } from '../api.js';
 import { formatDuration } from '../lib/format.js';
 import { serviceColor } from '../lib/serviceColor.js';
-import { barGeometry, eventMarks, offsetNs, timeTicks } from '../lib/timeAxis.js';
+import { barGeometry, eventMarks, labelPlacement, offsetNs, timeTicks } from '../lib/timeAxis.js';
 import { scrollToRow, virtualWindow } from '../lib/traceRows.js';
 
 const ROW_HEIGHT = 28;
@@ -68,8 +68,8 @@ export function Waterfall({ trace, rows, collapsed, parents, selected, matches, 
     if (selected !== null) reveal(selected);
   }, [selected]);
 
-  // Keyboard moves focus to a row that may only now have been rendered.
-  useEffect(() => {
+  // Keyboard moves focus to a row that may only now have been rendered; before the next key press.
+  useLayoutEffect(() => {
     if (!moveFocus.current || focused === null) return;
     moveFocus.current = false;
     scroller.current?.querySelector<HTMLElement>(`[data-index="${focused}"]`)?.focus();
@@ -205,8 +205,7 @@ function Row({ index, row, span, trace, durationNs, collapsed, selected, match, 
   const hasChildren = span.childSpanIds.length > 0;
   const error = span.status.code === 'ERROR';
   const classes = ['wf-row', selected && 'selected', match && 'match', span.onCriticalPath && 'critical', error && 'error'].filter(Boolean).join(' ');
-  // The duration label sits right of the bar, or left of it when the bar reaches the end.
-  const labelRight = bar.left + bar.width < 0.8;
+  const placement = labelPlacement(bar);
   return (
     <div
       class={classes}
@@ -260,8 +259,14 @@ function Row({ index, row, span, trace, durationNs, collapsed, selected, match, 
           ))}
         </div>
         <span
-          class="wf-duration"
-          style={labelRight ? { left: `calc(${(bar.left + bar.width) * 100}% + 4px)` } : { right: `calc(${(1 - bar.left) * 100}% + 4px)` }}
+          class={`wf-duration ${placement}`}
+          style={
+            placement === 'right'
+              ? { left: `calc(${(bar.left + bar.width) * 100}% + 4px)` }
+              : placement === 'left'
+                ? { right: `calc(${(1 - bar.left) * 100}% + 10px)` }
+                : { left: `calc(${bar.left * 100}% + 6px)` }
+          }
         >
           {formatDuration(span.durationNs)}
         </span>

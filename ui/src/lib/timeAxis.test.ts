@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { barGeometry, eventMarks, offsetNs, timeTicks } from './timeAxis.js';
+import { barGeometry, eventMarks, labelPlacement, offsetNs, timeTicks } from './timeAxis.js';
 
 test('ticks fall on round offsets from the start to the end, labelled as durations', () => {
   const ticks = timeTicks(12_345_678_901, 5);
@@ -30,4 +30,10 @@ test('event marks sit where the event happened within the span, clipped to it', 
     [0.25, 1, 0],
   );
   assert.deepEqual(eventMarks('1700000000000000000', 0, [{ timeUnixNano: '1700000000000000000' }]), [0]);
+});
+
+test('a duration label goes where there is room for it', () => {
+  assert.equal(labelPlacement({ left: 0.1, width: 0.2 }), 'right');
+  assert.equal(labelPlacement({ left: 0.5, width: 0.5 }), 'left');
+  assert.equal(labelPlacement({ left: 0, width: 1 }), 'inside');
 });

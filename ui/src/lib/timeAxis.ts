@@ -55,3 +55,10 @@ export function eventMarks(spanStartUnixNano: string, spanDurationNs: number, ev
 function clamp(value: number): number {
   return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
 }
+
+/** Where a bar's duration label fits: right of the bar, else left of it, else inside it. */
+export function labelPlacement(bar: Bar): 'right' | 'left' | 'inside' {
+  if (bar.left + bar.width <= 0.85) return 'right';
+  if (bar.left >= 0.15) return 'left';
+  return 'inside';
+}
