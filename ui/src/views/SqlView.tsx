@@ -1,5 +1,120 @@
+/**
+ * /sql: a read-only SQL console over the spans. The query lives in the URL (`?q=`), written when it
+ * runs, so a query is a shareable link and opening the link runs it.
+ */
 import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, type SqlResult } from '../api.js';
+import { applyEdit, SqlEditor } from '../components/SqlEditor.js';
+import { SqlResultTable } from '../components/SqlResultTable.js';
+import { SqlSchema } from '../components/SqlSchema.js';
+import { useApi, type Loadable } from '../components/useApi.js';
+import { insertName } from '../lib/editorText.js';
+import { resultSummary } from '../lib/sqlCells.js';
+import { SQL_EXAMPLES } from '../lib/sqlExamples.js';
+import { quoteIdentifier } from '../lib/sqlSchema.js';
+import { hrefOf, navigate } from '../router.js';
+import './sqlConsole.css';
 
-export function SqlView(_props: { query: URLSearchParams }): JSX.Element {
-  return <div>SqlView</div>;
+const sqlHref = (sql: string): string => hrefOf('/sql', { q: sql });
+
+export function SqlView({ query }: { query: URLSearchParams }): JSX.Element {
+  const q = query.get('q') ?? '';
+  const [text, setText] = useState(q === '' ? SQL_EXAMPLES[0]!.sql : q);
+  // Running the query already in the URL again (fresh data) changes no URL: this count does.
+  const [runs, setRuns] = useState(0);
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  // Back, forward and example links bring their query into the editor.
+  useEffect(() => {
+    if (q !== '') setText(q);
+  }, [q]);
+  const result = useApi(`${runs}\u0000${q}`, (signal) => (q.trim() === '' ? null : api.sql(q, signal)));
+
+  const run = (): void => {
+    if (text.trim() === '') return;
+    if (text === q) setRuns((n) => n + 1);
+    else navigate(sqlHref(text));
+  };
+  const insert = (name: string): void => {
+    const element = textarea.current;
+    if (element === null) return;
+    element.focus();
+    applyEdit(element, insertName(element.value, element.selectionStart, element.selectionEnd, quoteIdentifier(name)), setText);
+  };
+
+  return (
+    <section class="sql-view" aria-labelledby="sql-title">
+      <div class="sql-main">
+        <div class="sql-header">
+          <h1 id="sql-title">SQL</h1>
+          <select
+            aria-label="Example queries"
+            value=""
+            onChange={(event) => {
+              const example = SQL_EXAMPLES[Number((event.currentTarget as HTMLSelectElement).value)];
+              if (example !== undefined) navigate(sqlHref(example.sql));
+            }}
+          >
+            <option value="" disabled>
+              Examples…
+            </option>
+            {SQL_EXAMPLES.map((example, i) => (
+              <option value={String(i)}>{example.title}</option>
+            ))}
+          </select>
+        </div>
+        <SqlEditor value={text} onChange={setText} onRun={run} textareaRef={textarea} />
+        <div class="sql-toolbar">
+          <button type="button" class="primary" onClick={run} disabled={result.state === 'loading' || text.trim() === ''}>
+            {result.state === 'loading' ? 'Running…' : 'Run'}
+          </button>
+          <span id="sql-editor-help" class="muted">
+            <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs · <kbd>Tab</kbd> indents · <kbd>Esc</kbd> then <kbd>Tab</kbd> leaves the editor · read-only
+          </span>
+        </div>
+        <SqlOutcome result={result} />
+      </div>
+      <SqlSchema onInsert={insert} />
+    </section>
+  );
+}
+
+function SqlOutcome({ result }: { result: Loadable<SqlResult> }): JSX.Element {
+  switch (result.state) {
+    case 'idle':
+      return <p class="muted sql-status">Write a query and run it.</p>;
+    case 'loading':
+      return (
+        <p class="sql-status" role="status">
+          <span class="spinner" aria-hidden="true" /> Running the query…
+        </p>
+      );
+    case 'error':
+      return <SqlError error={result.error} />;
+    case 'ready':
+      return (
+        <div class="sql-outcome">
+          <p class="sql-status" role="status">
+            {resultSummary(result.data)}
+          </p>
+          {result.data.truncated && (
+            <p class="sql-truncated" role="note">
+              Truncated: the server returned only the first {result.data.rows.length} rows. Add a <code>LIMIT</code> or aggregate to see what you need.
+            </p>
+          )}
+          <SqlResultTable result={result.data} />
+          {result.data.rows.length === 0 && <p class="muted sql-no-rows">No rows.</p>}
+        </div>
+      );
+  }
+}
+
+/** The server's message, kept as written: DuckDB's parser errors point at the spot with a caret on the next line. */
+function SqlError({ error }: { error: Error }): JSX.Element {
+  return (
+    <div class="sql-error" role="alert">
+      <strong>{error instanceof ApiError ? `The query failed (${error.status || 'no answer'} ${error.code})` : 'The query failed'}</strong>
+      <pre>{error.message}</pre>
+    </div>
+  );
 }
