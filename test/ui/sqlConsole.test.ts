@@ -102,6 +102,10 @@ test('a query typed and run with Ctrl+Enter shows the API’s rows; errors show 
   await spansTable.getByRole('button', { name: 'service_name', exact: true }).click();
   await page.keyboard.insertText(' FROM spans LIMIT 1');
   assert.equal(await page.getByRole('textbox', { name: 'SQL query' }).inputValue(), 'SELECT  service_name FROM spans LIMIT 1');
+  // Escape, then Tab, leaves the editor for the Run button.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Run');
 
   // A syntax error and the read-only refusal, each with the server's message, inline.
   const alert = page.locator('.sql-error[role="alert"]');
@@ -144,6 +148,13 @@ test('a query typed and run with Ctrl+Enter shows the API’s rows; errors show 
   await page.waitForFunction((sql) => document.querySelector<HTMLTextAreaElement>('textarea.sql-editor')?.value === sql, SPANS_PER_SERVICE);
   await page.locator('table.sql-result th[data-type="VARCHAR"]').waitFor();
   assert.deepEqual((await resultTable(page)).rows, expected.body.rows.map((row) => row.map(String)));
+  // An example picked from the list goes into the editor, into the URL, and runs.
+  const example = SQL_EXAMPLES.find((e) => e.title.startsWith('Which hosts'))!;
+  await page.getByRole('combobox', { name: 'Example queries' }).selectOption({ label: example.title });
+  await page.waitForURL((url) => url.searchParams.get('q') === example.sql);
+  await page.locator('table.sql-result th[data-type="VARCHAR"] >> text=host').waitFor();
+  assert.equal(await page.getByRole('textbox', { name: 'SQL query' }).inputValue(), example.sql);
+  assert.equal(await page.locator('table.sql-result tbody tr').count(), 5);
   assert.deepEqual(errors, []);
   await page.close();
 

@@ -30,11 +30,16 @@ export function SqlView({ query }: { query: URLSearchParams }): JSX.Element {
   }, [q]);
   const result = useApi(`${runs}\u0000${q}`, (signal) => (q.trim() === '' ? null : api.sql(q, signal)));
 
-  const run = (): void => {
-    if (text.trim() === '') return;
-    if (text === q) setRuns((n) => n + 1);
-    else navigate(sqlHref(text));
+  const runSql = (sql: string): void => {
+    if (sql.trim() === '') return;
+    if (sql !== q) {
+      navigate(sqlHref(sql));
+      return;
+    }
+    setText(sql);
+    setRuns((n) => n + 1);
   };
+  const run = (): void => runSql(text);
   const insert = (name: string): void => {
     const element = textarea.current;
     if (element === null) return;
@@ -52,7 +57,7 @@ export function SqlView({ query }: { query: URLSearchParams }): JSX.Element {
             value=""
             onChange={(event) => {
               const example = SQL_EXAMPLES[Number((event.currentTarget as HTMLSelectElement).value)];
-              if (example !== undefined) navigate(sqlHref(example.sql));
+              if (example !== undefined) runSql(example.sql);
             }}
           >
             <option value="" disabled>
