@@ -4,6 +4,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
+# The web UI, built once into the image (vite is a runtime dependency for exactly this).
+RUN npm run build
 ENV DUCKTRACE_HOST=0.0.0.0 \
     DUCKTRACE_DATA_DIR=/data
 VOLUME ["/data"]

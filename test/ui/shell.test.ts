@@ -1,12 +1,15 @@
 /**
  * The UI shell in a real headless Chromium against the real server: it is served at / and at every
  * deep link, the navigation moves between views without reloading, the theme follows the system's
- * light or dark setting, and an unknown page says so.
+ * light or dark setting, and an unknown page says so. The built bundle stays within its size budget.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
-import { chromiumOrSkip, launchBrowser, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
+import { buildUi, chromiumOrSkip, launchBrowser, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
 import { removeTempDirs, type ServerHandle } from '../helpers/server.js';
 
 let server: ServerHandle | undefined;
@@ -64,4 +67,12 @@ test('deep links load the app, navigation stays in the page, and the theme follo
   await page.getByRole('link', { name: 'Search', exact: true }).waitFor();
   await screenshot(page, 'shell');
   await page.close();
+});
+
+test('the built UI (index.html, scripts, styles) is at most 250 kB gzip', async (t) => {
+  const dir = await buildUi();
+  const files = [join(dir, 'index.html'), ...readdirSync(join(dir, 'assets')).map((name) => join(dir, 'assets', name))];
+  const gzipBytes = files.reduce((sum, file) => sum + gzipSync(readFileSync(file), { level: 9 }).length, 0);
+  t.diagnostic(`UI bundle: ${files.length} files, ${(gzipBytes / 1000).toFixed(1)} kB gzip`);
+  assert.ok(gzipBytes <= 250_000, `${gzipBytes} bytes gzip`);
 });
