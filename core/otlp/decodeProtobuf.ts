@@ -2,7 +2,7 @@
  * ExportTraceServiceRequest (protobuf) straight into span rows, without building the OTLP object graph.
  * Field numbers: opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto.
  */
-import { ATTRIBUTE_TYPE, type Attributes, type SpanEvent, type SpanLink, type SpanRow } from '../model/span.js';
+import { ATTRIBUTE_TYPE, type Attributes, type SpanEvent, type SpanLink } from '../model/span.js';
 import { AttributesBuilder, doubleToJson, formatDouble, type AnyValueJson, type KeyValueJson, type StoredValue } from './anyValue.js';
 import { InvalidSpanError, MalformedRequestError, type SpanLimits } from './limits.js';
 import {

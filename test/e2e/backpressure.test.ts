@@ -25,32 +25,13 @@ import {
   PROTOBUF,
   protobufRequest,
 } from '../helpers/otlp.js';
-import { makeTempDir, metricValue, removeTempDirs, startServer, waitFor, type ServerHandle } from '../helpers/server.js';
+import { fetchMetrics, labelledMetricValue, makeTempDir, metricValue, removeTempDirs, sqlRows, startServer, waitFor, type ServerHandle } from '../helpers/server.js';
 
 const servers: ServerHandle[] = [];
 after(async () => {
   for (const server of servers) await server.stop('SIGKILL').catch(() => undefined);
   removeTempDirs();
 });
-
-async function metrics(server: ServerHandle): Promise<string> {
-  return (await fetch(`${server.queryUrl}/metrics`)).text();
-}
-
-function refusedSpans(text: string, reason: string): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('ducktrace_spans_refused_total{') && line.includes(`reason="${reason}"`)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
-
-async function sqlRows(server: ServerHandle, sql: string): Promise<string[][]> {
-  const response = await fetch(`${server.queryUrl}/api/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
-  const body = (await response.json()) as { rows: unknown[][] };
-  assert.equal(response.status, 200, `${sql} → ${JSON.stringify(body)}`);
-  return body.rows.map((row) => row.map(String));
-}
 
 /** trace id → number of stored spans, asserting first that no span is stored twice. */
 async function storedTraces(server: ServerHandle): Promise<Map<string, number>> {
@@ -106,7 +87,7 @@ describe('a slowed writer behind a full write queue', () => {
       assert.equal(response.status, 200, response.body.toString());
       accepted.push(spans);
     }
-    const full = await metrics(server);
+    const full = await fetchMetrics(server);
     assert.equal(metricValue(full, 'ducktrace_writer_queue_spans'), 30, 'the queue holds the 30 accepted spans and no more');
     assert.equal(metricValue(full, 'ducktrace_spans_stored_total'), 0, 'the slowed writer has not committed yet');
 
@@ -115,8 +96,8 @@ describe('a slowed writer behind a full write queue', () => {
     assertHttpThrottled(await postOtlp(server.otlpHttpUrl, protobufRequest(refused[0]!), { contentType: PROTOBUF }), 429, 'protobuf', queueFull);
     assertHttpThrottled(await postOtlp(server.otlpHttpUrl, jsonRequest(refused[1]!), { contentType: JSON_TYPE }), 429, 'json', queueFull);
     await assertGrpcThrottled(server, refused[2]!, queueFull);
-    const afterRefusals = await metrics(server);
-    assert.equal(refusedSpans(afterRefusals, 'overloaded') - refusedSpans(full, 'overloaded'), 9);
+    const afterRefusals = await fetchMetrics(server);
+    assert.equal(labelledMetricValue(afterRefusals, 'ducktrace_spans_refused_total', { reason: 'overloaded' }) - labelledMetricValue(full, 'ducktrace_spans_refused_total', { reason: 'overloaded' }), 9);
     assert.equal(metricValue(afterRefusals, 'ducktrace_writer_queue_spans'), 30, 'refused spans take no room');
 
     // A real SDK exporter sent into the full queue: refused at first, it honours Retry-After and succeeds.
@@ -126,7 +107,7 @@ describe('a slowed writer behind a full write queue', () => {
     await exporter.shutdown();
     assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
     accepted.push(sdkTrace);
-    assert.ok(refusedSpans(await metrics(server), 'overloaded') - refusedSpans(afterRefusals, 'overloaded') >= 3, "the SDK exporter's first attempt was refused");
+    assert.ok(labelledMetricValue(await fetchMetrics(server), 'ducktrace_spans_refused_total', { reason: 'overloaded' }) - labelledMetricValue(afterRefusals, 'ducktrace_spans_refused_total', { reason: 'overloaded' }) >= 3, "the SDK exporter's first attempt was refused");
 
     await waitFor(async () => ((await storedTraces(server)).size === accepted.length ? true : undefined), 'the accepted traces to be stored', 10_000, 100);
     const stored = await storedTraces(server);
@@ -167,10 +148,10 @@ describe('a write-ahead log at its disk limit', () => {
     assertHttpThrottled(await postOtlp(first.otlpHttpUrl, jsonRequest(refused[0]!), { contentType: JSON_TYPE }), 503, 'json', walFull);
     await assertGrpcThrottled(first, refused[1]!, walFull);
 
-    const text = await metrics(first);
+    const text = await fetchMetrics(first);
     assert.ok(metricValue(text, 'ducktrace_wal_disk_bytes') <= 65536, `the log stays within its limit: ${metricValue(text, 'ducktrace_wal_disk_bytes')} bytes`);
     assert.equal(metricValue(text, 'ducktrace_tail_sampling_traces_pending'), accepted.length);
-    assert.equal(refusedSpans(text, 'wal_full'), 30);
+    assert.equal(labelledMetricValue(text, 'ducktrace_spans_refused_total', { reason: 'wal_full' }), 30);
     assert.equal(metricValue(text, 'ducktrace_spans_stored_total'), 0);
     assert.equal((await first.stop('SIGKILL')).signal, 'SIGKILL');
 
@@ -185,7 +166,7 @@ describe('a write-ahead log at its disk limit', () => {
     assert.deepEqual([...stored].sort(), accepted.map((spans) => [traceIdOf(spans), 10] as [string, number]).sort());
 
     // Once the replayed records are released, the log accepts exports again.
-    await waitFor(async () => (metricValue(await metrics(second), 'ducktrace_wal_disk_bytes') < 1024 ? true : undefined), 'the replayed log to be released', 10_000, 50);
+    await waitFor(async () => (metricValue(await fetchMetrics(second), 'ducktrace_wal_disk_bytes') < 1024 ? true : undefined), 'the replayed log to be released', 10_000, 50);
     const again = await postOtlp(second.otlpHttpUrl, protobufRequest(makeTrace(undefined, 9, 'wal-again')), { contentType: PROTOBUF });
     assert.equal(again.status, 200, again.body.toString());
 

@@ -24,7 +24,7 @@ import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { readSegment, SEGMENT_HEADER_BYTES } from '../../collector/wal/writeAheadLog.js';
 import { grpcExport, makeSpan, postOtlp, PROTOBUF, protobufRequest, randomSpanId, randomTraceId } from '../helpers/otlp.js';
-import { makeTempDir, metricValue, removeTempDirs, startServer, waitFor, type ServerHandle } from '../helpers/server.js';
+import { fetchMetrics, makeTempDir, metricValue, removeTempDirs, sqlRows, startServer, waitFor, type ServerHandle } from '../helpers/server.js';
 
 const servers: ServerHandle[] = [];
 after(async () => {
@@ -128,18 +128,6 @@ function startLoad(server: ServerHandle, senders: { http: number; grpc: number }
 // ---------------------------------------------------------------------------------------------------
 // Reading the server
 
-async function metrics(server: ServerHandle): Promise<string> {
-  return (await fetch(`${server.queryUrl}/metrics`)).text();
-}
-
-async function sql(server: ServerHandle, text: string): Promise<string[][]> {
-  const response = await fetch(`${server.queryUrl}/api/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: text }) });
-  const body = (await response.json()) as { rows: unknown[][]; truncated: boolean };
-  assert.equal(response.status, 200, `${text} → ${JSON.stringify(body)}`);
-  assert.equal(body.truncated, false, `${text}: the answer was cut at the row limit`);
-  return body.rows.map((row) => row.map(String));
-}
-
 /** Bytes of the segment files in the write-ahead log directory, and their recovered span keys. */
 function readWalDir(dataDir: string): { files: string[]; bytes: number; spanKeys: Set<string> } {
   const dir = join(dataDir, 'wal');
@@ -160,7 +148,7 @@ function readWalDir(dataDir: string): { files: string[]; bytes: number; spanKeys
 async function waitForWalReleased(server: ServerHandle, timeoutMs: number): Promise<void> {
   await waitFor(
     async () => {
-      const text = await metrics(server);
+      const text = await fetchMetrics(server);
       const done =
         metricValue(text, 'ducktrace_wal_disk_bytes') === SEGMENT_HEADER_BYTES &&
         metricValue(text, 'ducktrace_tail_sampling_traces_pending') === 0 &&
@@ -180,9 +168,9 @@ interface Stored {
 }
 
 async function readStored(server: ServerHandle): Promise<Stored> {
-  const duplicates = await sql(server, 'SELECT trace_id, span_id, count(*) AS n FROM spans GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL');
+  const duplicates = await sqlRows(server, 'SELECT trace_id, span_id, count(*) AS n FROM spans GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL');
   assert.deepEqual(duplicates, [], `spans stored more than once (trace_id, span_id, copies): ${JSON.stringify(duplicates.slice(0, 10))}`);
-  const rows = await sql(server, 'SELECT trace_id, span_id, sampling_policy, sample_weight FROM spans');
+  const rows = await sqlRows(server, 'SELECT trace_id, span_id, sampling_policy, sample_weight FROM spans');
   const spans = new Map<string, [string, number]>();
   const traces = new Set<string>();
   for (const [traceId, spanId, policy, weight] of rows) {
@@ -264,7 +252,7 @@ describe('SIGKILL mid-stream with tail sampling, then a restart on the same data
     let atKill = { pendingTraces: 0, storedSpans: 0 };
     await waitFor(
       async () => {
-        const text = await metrics(first);
+        const text = await fetchMetrics(first);
         atKill = { pendingTraces: metricValue(text, 'ducktrace_tail_sampling_traces_pending'), storedSpans: metricValue(text, 'ducktrace_spans_stored_total') };
         return Date.now() - started >= LOAD_MS && atKill.pendingTraces > 0 && atKill.storedSpans > 0 ? true : undefined;
       },
@@ -272,7 +260,7 @@ describe('SIGKILL mid-stream with tail sampling, then a restart on the same data
       10_000,
       20,
     );
-    const storedBeforeKill = new Set((await sql(first, 'SELECT DISTINCT trace_id FROM spans')).map((row) => row[0]!));
+    const storedBeforeKill = new Set((await sqlRows(first, 'SELECT DISTINCT trace_id FROM spans')).map((row) => row[0]!));
     state.stop = true;
     const exit = await first.stop('SIGKILL');
     await load.done;
@@ -333,7 +321,7 @@ describe('SIGKILL right after acknowledgements without tail sampling, then a res
     let atKill = { accepted: 0, stored: 0 };
     await waitFor(
       async () => {
-        const text = await metrics(first);
+        const text = await fetchMetrics(first);
         atKill = { accepted: metricValue(text, 'ducktrace_spans_accepted_total'), stored: metricValue(text, 'ducktrace_spans_stored_total') };
         return atKill.stored >= 180 && atKill.accepted > atKill.stored ? true : undefined;
       },

@@ -10,30 +10,13 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { grpcExport, makeTrace, postOtlp, PROTOBUF, protobufRequest } from '../helpers/otlp.js';
-import { makeTempDir, metricValue, removeTempDirs, startServer, waitFor, waitForStored, type ServerHandle } from '../helpers/server.js';
+import { fetchMetrics, labelledMetricValue, makeTempDir, metricValue, removeTempDirs, sqlRows, startServer, waitFor, waitForStored, type ServerHandle } from '../helpers/server.js';
 
 const servers: ServerHandle[] = [];
 after(async () => {
   for (const server of servers) await server.stop('SIGKILL').catch(() => undefined);
   removeTempDirs();
 });
-
-async function metrics(server: ServerHandle): Promise<string> {
-  return (await fetch(`${server.queryUrl}/metrics`)).text();
-}
-
-/** The value of one labelled sample, e.g. labelled(text, 'x_total', 'decision="dropped"'); 0 when absent. */
-function labelled(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
-async function sqlRows(server: ServerHandle, sql: string): Promise<string[][]> {
-  const response = await fetch(`${server.queryUrl}/api/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
-  const body = (await response.json()) as { rows: unknown[][] };
-  assert.equal(response.status, 200, `${sql} → ${JSON.stringify(body)}`);
-  return body.rows.map((row) => row.map(String));
-}
 
 async function storedSpans(server: ServerHandle): Promise<number> {
   return Number((await sqlRows(server, 'SELECT count(*) FROM spans'))[0]![0]);
@@ -98,10 +81,10 @@ describe('head sampling ratio changed by editing the file and by SIGHUP', () => 
     // Ratio 0 by editing the file: answered 200, counted as dropped by head sampling, not stored.
     writeFileSync(configFile, 'sampling:\n  head:\n    ratio: 0\n');
     await waitForLine(stdout, reloaded, 1, 'the edited file to be reloaded');
-    const before = await metrics(server);
+    const before = await fetchMetrics(server);
     await exportTraces(server, 4, 'reload-drop');
-    const afterDrop = await metrics(server);
-    assert.equal(labelled(afterDrop, 'ducktrace_head_sampling_spans_total', 'decision="dropped"') - labelled(before, 'ducktrace_head_sampling_spans_total', 'decision="dropped"'), 12);
+    const afterDrop = await fetchMetrics(server);
+    assert.equal(labelledMetricValue(afterDrop, 'ducktrace_head_sampling_spans_total', { decision: 'dropped' }) - labelledMetricValue(before, 'ducktrace_head_sampling_spans_total', { decision: 'dropped' }), 12);
     assert.equal(metricValue(afterDrop, 'ducktrace_spans_accepted_total'), metricValue(before, 'ducktrace_spans_accepted_total'), 'nothing accepted');
     await new Promise((resolve) => setTimeout(resolve, 300)); // several flush intervals
     assert.equal(await storedSpans(server), 15, 'nothing new stored while the ratio is 0');
@@ -115,9 +98,9 @@ describe('head sampling ratio changed by editing the file and by SIGHUP', () => 
     await waitForLine(stderr, refused, 2, 'the unknown policy type to be refused');
     assert.match(stderr(), /refused, the previous configuration stays in force: .*sampling\.tail\.policies\[0\]\.type="sometimes": expected one of /);
     assert.equal(occurrences(stdout(), 'configuration reloaded'), 1, `a refused file is not reported as reloaded:\n${stdout()}`);
-    const beforeStill = await metrics(server);
+    const beforeStill = await fetchMetrics(server);
     await exportTraces(server, 2, 'reload-still-dropped');
-    assert.equal(labelled(await metrics(server), 'ducktrace_head_sampling_spans_total', 'decision="dropped"') - labelled(beforeStill, 'ducktrace_head_sampling_spans_total', 'decision="dropped"'), 6);
+    assert.equal(labelledMetricValue(await fetchMetrics(server), 'ducktrace_head_sampling_spans_total', { decision: 'dropped' }) - labelledMetricValue(beforeStill, 'ducktrace_head_sampling_spans_total', { decision: 'dropped' }), 6);
     assert.equal(await storedSpans(server), 15, 'the previous configuration (ratio 0) is still in force');
 
     // A good file the watcher does not notice (same mtime) changes nothing until SIGHUP.
@@ -125,9 +108,9 @@ describe('head sampling ratio changed by editing the file and by SIGHUP', () => 
     assert.equal(statSync(configFile).mtimeMs, FIXED_MTIME_S * 1000);
     await new Promise((resolve) => setTimeout(resolve, 700)); // more than one poll of the watcher
     assert.equal(occurrences(stdout(), 'configuration reloaded'), 1, `no reload without a change of mtime:\n${stdout()}`);
-    const beforeHup = await metrics(server);
+    const beforeHup = await fetchMetrics(server);
     await exportTraces(server, 1, 'reload-before-hup');
-    assert.equal(labelled(await metrics(server), 'ducktrace_head_sampling_spans_total', 'decision="dropped"') - labelled(beforeHup, 'ducktrace_head_sampling_spans_total', 'decision="dropped"'), 3);
+    assert.equal(labelledMetricValue(await fetchMetrics(server), 'ducktrace_head_sampling_spans_total', { decision: 'dropped' }) - labelledMetricValue(beforeHup, 'ducktrace_head_sampling_spans_total', { decision: 'dropped' }), 3);
 
     process.kill(server.pid, 'SIGHUP');
     await waitForLine(stdout, 'ducktrace: configuration reloaded (SIGHUP)', 1, 'SIGHUP to reload the file');
@@ -155,7 +138,7 @@ describe('tail sampling policies changed while traces are pending', () => {
     servers.push(server);
 
     const batches = await exportTraces(server, 4, 'reload-tail');
-    const pending = await metrics(server);
+    const pending = await fetchMetrics(server);
     assert.equal(metricValue(pending, 'ducktrace_tail_sampling_traces_pending'), 4);
     assert.equal(metricValue(pending, 'ducktrace_tail_sampling_spans_pending'), 12);
 
@@ -167,16 +150,16 @@ describe('tail sampling policies changed while traces are pending', () => {
     // Decided by the new policies (kept by keep-all) and the new wait; nothing dropped by drop-all.
     await waitFor(
       async () => {
-        const text = await metrics(server);
+        const text = await fetchMetrics(server);
         return metricValue(text, 'ducktrace_tail_sampling_traces_pending') === 0 && metricValue(text, 'ducktrace_spans_stored_total') >= 12 ? text : undefined;
       },
       'the pending traces to be decided and stored',
       5_000,
       50,
     );
-    const text = await metrics(server);
-    assert.equal(labelled(text, 'ducktrace_tail_sampling_traces_total', 'decision="kept",policy="keep-all"'), 4);
-    assert.equal(labelled(text, 'ducktrace_tail_sampling_traces_total', 'decision="dropped",policy=""'), 0);
+    const text = await fetchMetrics(server);
+    assert.equal(labelledMetricValue(text, 'ducktrace_tail_sampling_traces_total', { decision: 'kept', policy: 'keep-all' }), 4);
+    assert.equal(labelledMetricValue(text, 'ducktrace_tail_sampling_traces_total', { decision: 'dropped', policy: '' }), 0);
     const rows = await sqlRows(server, 'SELECT trace_id, count(*), min(sampling_policy), max(sampling_policy) FROM spans GROUP BY trace_id ORDER BY trace_id');
     const expected = batches.map((spans) => [spans[0]!.spanContext().traceId, '3', 'keep-all', 'keep-all']).sort((a, b) => a[0]!.localeCompare(b[0]!));
     assert.deepEqual(rows, expected);

@@ -41,6 +41,22 @@ export async function launchBrowser(executablePath: string): Promise<Browser> {
   return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 }
 
+/** The test file's browser (each test file runs in its own process): launched by the first test that asks. */
+let fileBrowser: Browser | undefined;
+
+/** The file's browser, or null after skipping `t` when there is no Chromium (see chromiumOrSkip). */
+export async function openBrowser(t: TestContext): Promise<Browser | null> {
+  const executable = chromiumOrSkip(t);
+  if (executable === null) return null;
+  fileBrowser ??= await launchBrowser(executable);
+  return fileBrowser;
+}
+
+export async function closeBrowser(): Promise<void> {
+  await fileBrowser?.close();
+  fileBrowser = undefined;
+}
+
 /** Every file under dir, relative, sorted: what goes into the build's cache key. */
 function listFiles(dir: string): string[] {
   const files: string[] = [];

@@ -3,6 +3,7 @@
  * a fresh data directory, OpenTelemetry SDK providers that keep an in-memory copy of what they export,
  * and small HTTP helpers for the query API.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -267,6 +268,31 @@ export function metricValue(text: string, name: string): number {
     if (match && match[1] === name) sum += Number(match[3]);
   }
   return sum;
+}
+
+/** The sum of a metric's samples whose labels include every `labels` entry (e.g. { reason: 'wal_full' }); 0 when absent. */
+export function labelledMetricValue(text: string, name: string, labels: Record<string, string>): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}\s+(\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    if (Object.entries(labels).every(([key, value]) => match[2]!.split(',').includes(`${key}="${value}"`))) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** GET /metrics of the server, as Prometheus text. */
+export async function fetchMetrics(server: ServerHandle): Promise<string> {
+  return (await fetch(`${server.queryUrl}/metrics`)).text();
+}
+
+/** Runs a read-only statement through POST /api/v1/sql; asserts a 200 and a complete answer; every value as text. */
+export async function sqlRows(server: ServerHandle, sql: string): Promise<string[][]> {
+  const response = await fetch(`${server.queryUrl}/api/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
+  const body = (await response.json()) as { rows: unknown[][]; truncated: boolean };
+  assert.equal(response.status, 200, `${sql} → ${JSON.stringify(body)}`);
+  assert.equal(body.truncated, false, `${sql}: the answer was cut at the row limit`);
+  return body.rows.map((row) => row.map(String));
 }
 
 // ---------------------------------------------------------------------------------------------------

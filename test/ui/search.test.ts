@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumOrSkip, launchBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { closeBrowser, openBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
 import { hrAdd, makeProvider, removeTempDirs, waitForStored, type ServerHandle } from '../helpers/server.js';
 
 let server: ServerHandle | undefined;
-let browser: Browser | undefined;
 let knownTraceId = '';
 
 before(async () => {
@@ -35,18 +34,11 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
+  await closeBrowser();
   const exit = await server?.stop();
   removeTempDirs();
   assert.equal(exit?.code, 0, exit?.stderr);
 });
-
-async function openBrowser(t: Parameters<typeof chromiumOrSkip>[0]): Promise<Browser | null> {
-  const executable = chromiumOrSkip(t);
-  if (executable === null) return null;
-  browser ??= await launchBrowser(executable);
-  return browser;
-}
 
 const row = (page: Page, traceId: string) => page.locator(`tr[data-trace-id="${traceId}"]`);
 

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { DependencyEdge } from '../../query/services/dependencies.js';
 import { formatCount } from '../../ui/src/lib/format.js';
-import { chromiumOrSkip, launchBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
+import { closeBrowser, openBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
 import { getJson, removeTempDirs, type ServerHandle } from '../helpers/server.js';
 
 // demo/shop.ts: frontend → cart → inventory, frontend → checkout → cart / inventory / payment, payment →
@@ -32,7 +32,6 @@ const PEERS = ['card-gateway', 'postgresql', 'redis'];
 const SERVICES = ['cart', 'checkout', 'frontend', 'inventory', 'payment'];
 
 let server: ServerHandle | undefined;
-let browser: Browser | undefined;
 
 before(async () => {
   server = await startUiServer();
@@ -40,7 +39,7 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
+  await closeBrowser();
   const exit = await server?.stop();
   removeTempDirs();
   assert.equal(exit?.code, 0, exit?.stderr);
@@ -60,9 +59,8 @@ async function drawnEdges(page: Page): Promise<DrawnEdge[]> {
 }
 
 test('the map draws the shop’s calls with the API’s figures, and a service opens its overview', async (t) => {
-  const executable = chromiumOrSkip(t);
-  if (executable === null) return;
-  browser = await launchBrowser(executable);
+  const browser = await openBrowser(t);
+  if (browser === null) return;
   const api = await getJson<{ edges: DependencyEdge[] }>(`${server!.queryUrl}/api/v1/dependencies`);
   assert.equal(api.status, 200);
   const apiEdges = new Map(api.body.edges.map((e) => [`${e.caller}→${e.callee}`, e]));
@@ -136,9 +134,8 @@ test('the map draws the shop’s calls with the API’s figures, and a service o
 });
 
 test('a range without calls says so, and a range the server refuses shows its message', async (t) => {
-  const executable = chromiumOrSkip(t);
-  if (executable === null) return;
-  browser ??= await launchBrowser(executable);
+  const browser = await openBrowser(t);
+  if (browser === null) return;
   const page = await browser.newPage();
   const errors = watchPageErrors(page);
   await page.goto(`${server!.queryUrl}/map?range=custom&start=2001-01-01T00:00:00.000Z&end=2001-01-01T01:00:00.000Z`);

@@ -5,14 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { LatencyResult, RedFigures } from '../../ui/src/api.js';
 import { formatCount, formatDuration, formatPercent, formatRate } from '../../ui/src/lib/format.js';
-import { chromiumOrSkip, launchBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
+import { closeBrowser, openBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
 import { getJson, removeTempDirs, type ServerHandle } from '../helpers/server.js';
 
 let server: ServerHandle | undefined;
-let browser: Browser | undefined;
 
 before(async () => {
   server = await startUiServer();
@@ -20,7 +19,7 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
+  await closeBrowser();
   const exit = await server?.stop();
   removeTempDirs();
   assert.equal(exit?.code, 0, exit?.stderr);
@@ -56,9 +55,8 @@ async function apiFor(page: Page, service: string, operation?: string): Promise<
 }
 
 test('the service overview shows the API figures, and a click on an operation filters it', async (t) => {
-  const executable = chromiumOrSkip(t);
-  if (executable === null) return;
-  browser = await launchBrowser(executable);
+  const browser = await openBrowser(t);
+  if (browser === null) return;
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors = watchPageErrors(page);
 

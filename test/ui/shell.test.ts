@@ -8,28 +8,25 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import type { Browser } from 'playwright-core';
-import { buildUi, chromiumOrSkip, launchBrowser, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
+import { buildUi, closeBrowser, openBrowser, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
 import { removeTempDirs, type ServerHandle } from '../helpers/server.js';
 
 let server: ServerHandle | undefined;
-let browser: Browser | undefined;
 
 before(async () => {
   server = await startUiServer();
 });
 
 after(async () => {
-  await browser?.close();
+  await closeBrowser();
   const exit = await server?.stop();
   removeTempDirs();
   assert.equal(exit?.code, 0, exit?.stderr);
 });
 
 test('deep links load the app, navigation stays in the page, and the theme follows the system', async (t) => {
-  const executable = chromiumOrSkip(t);
-  if (executable === null) return;
-  browser = await launchBrowser(executable);
+  const browser = await openBrowser(t);
+  if (browser === null) return;
 
   for (const colorScheme of ['light', 'dark'] as const) {
     const page = await browser.newPage({ colorScheme, viewport: { width: 1280, height: 800 } });

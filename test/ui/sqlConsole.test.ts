@@ -6,16 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SQL_EXAMPLES } from '../../ui/src/lib/sqlExamples.js';
-import { chromiumOrSkip, launchBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
+import { closeBrowser, openBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
 import { removeTempDirs, type ServerHandle } from '../helpers/server.js';
 
 const ROW_CAP = 50;
 const SPANS_PER_SERVICE = 'SELECT service_name, count(*) AS spans FROM spans GROUP BY ALL ORDER BY service_name';
 
 let server: ServerHandle | undefined;
-let browser: Browser | undefined;
 
 before(async () => {
   server = await startUiServer({ DUCKTRACE_SQL_MAX_ROWS: String(ROW_CAP) });
@@ -23,7 +22,7 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
+  await closeBrowser();
   const exit = await server?.stop();
   removeTempDirs();
   assert.equal(exit?.code, 0, exit?.stderr);
@@ -55,9 +54,8 @@ async function typeQuery(page: Page, sql: string): Promise<void> {
 }
 
 test('a query typed and run with Ctrl+Enter shows the API’s rows; errors show inline; the URL restores the query', async (t) => {
-  const executable = chromiumOrSkip(t);
-  if (executable === null) return;
-  browser = await launchBrowser(executable);
+  const browser = await openBrowser(t);
+  if (browser === null) return;
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = watchPageErrors(page);
   await page.goto(`${server!.queryUrl}/sql`);

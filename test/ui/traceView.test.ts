@@ -10,32 +10,24 @@ import { after, before, test } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type HrTime } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { CallTree } from '../../query/services/callTree.js';
-import { chromiumOrSkip, launchBrowser, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
+import { closeBrowser, openBrowser, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
 import { makeSpan, postOtlp, protobufRequest, PROTOBUF, randomTraceId } from '../helpers/otlp.js';
 import { getTrace, hrAdd, makeProvider, removeTempDirs, waitForStored, type ServerHandle } from '../helpers/server.js';
 
 let server: ServerHandle | undefined;
-let browser: Browser | undefined;
 
 before(async () => {
   server = await startUiServer();
 });
 
 after(async () => {
-  await browser?.close();
+  await closeBrowser();
   const exit = await server?.stop();
   removeTempDirs();
   assert.equal(exit?.code, 0, exit?.stderr);
 });
-
-async function openBrowser(t: Parameters<typeof chromiumOrSkip>[0]): Promise<Browser | null> {
-  const executable = chromiumOrSkip(t);
-  if (executable === null) return null;
-  browser ??= await launchBrowser(executable);
-  return browser;
-}
 
 interface KnownTraces {
   traceId: string;
