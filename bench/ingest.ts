@@ -12,7 +12,6 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import * as grpc from '@grpc/grpc-js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { decodeExportTraceRequestProtobuf } from '../core/otlp/decodeProtobuf.js';
 import { DEFAULT_SPAN_LIMITS } from '../core/otlp/limits.js';
@@ -25,8 +24,14 @@ import { generateWorkload, type Workload } from './workload.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const SPANS = Number(valueOf('--spans') ?? (quick ? 100_000 : 1_000_000));
+/** Per transport: the full run stores about 1M spans over the three, where the first query figures are taken. */
+const SPANS = Number(valueOf('--spans') ?? (quick ? 100_000 : 340_000));
+/** After that, the full run fills the server up to this many spans and measures the queries again (0: not). */
+const SCALE = Number(valueOf('--scale') ?? (quick ? 0 : 10_000_000));
+const SCALE_CHUNK = 500_000;
+/** Requests in flight, in all, from LOAD_PROCESSES separate processes. */
 const CONCURRENCY = Number(valueOf('--concurrency') ?? 8);
+const LOAD_PROCESSES = Number(valueOf('--processes') ?? 2);
 /** Requests per query case. */
 const ROUNDS = Number(valueOf('--rounds') ?? (quick ? 20 : 50));
 const OUT = valueOf('--out') ?? join(ROOT, 'bench/results/latest.json');
@@ -75,8 +80,6 @@ function processStats(pid: number): { cpuSec: number; peakRssMb: number } {
   return { cpuSec: ticks / 100, peakRssMb: Number(hwm) / 1024 };
 }
 
-type Send = (body: Buffer) => Promise<void>;
-
 /** Polls the server's metrics until `spans` spans in all are stored. */
 async function waitForStored(port: number, spans: number): Promise<void> {
   for (;;) {
@@ -93,48 +96,70 @@ function metric(text: string, name: string): number {
     .reduce((sum, line) => sum + Number(line.split(/\s+/).pop()), 0);
 }
 
+type Transport = 'http-protobuf' | 'http-json' | 'grpc';
+
+interface LoadClient {
+  ready: Promise<void>;
+  done: Promise<number[]>;
+  go(): void;
+}
+
+/** A load-generating process (bench/loadClient.ts) with its share of the requests written to `file`. */
+function startLoadClient(requests: Buffer[], file: string, transport: Transport, port: number, concurrency: number): LoadClient {
+  const framed: Buffer[] = [];
+  for (const body of requests) {
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(body.length);
+    framed.push(length, body);
+  }
+  writeFileSync(file, Buffer.concat(framed));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/loadClient.ts', '--transport', transport, '--port', String(port), '--concurrency', String(concurrency), '--file', file], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const ready = new Promise<void>((resolve) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.startsWith('ready\n')) resolve();
+    });
+  });
+  const done = once(child, 'close').then(([code]) => {
+    if (code !== 0) throw new Error(`load client exited with ${code}: ${output}`);
+    return (JSON.parse(output.trim().split('\n').at(-1)!) as { latencies: number[] }).latencies;
+  });
+  return { ready, done, go: () => child.stdin!.end('go\n') };
+}
+
 /**
- * Sends every request with CONCURRENCY in flight, then waits for `untilDone` (for the server: until it
- * has stored them all, so the rate counts spans stored and durable, not just answered, since answers
- * come once the write-ahead log has them).
+ * Sends every request from LOAD_PROCESSES separate processes, CONCURRENCY in flight in all, then waits
+ * for `untilDone` (for the server: until it has stored them all, so the rate counts spans stored and
+ * durable, not just answered, since answers come once the write-ahead log has them).
  */
-async function drive(workload: Workload, send: Send, untilDone: () => Promise<void>): Promise<{ spansPerSec: number; p50: number; p99: number }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < workload.requests.length) {
-        const body = workload.requests[next++]!;
-        const t = performance.now();
-        await send(body);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  await untilDone();
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { spansPerSec: workload.spans / seconds, p50: at(0.5), p99: at(0.99) };
-}
-
-function httpSender(port: number, contentType: string): Send {
-  return async (body) => {
-    const response = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType }, body: body as unknown as BodyInit });
-    await response.arrayBuffer();
-    if (response.status !== 200) throw new Error(`export answered ${response.status}`);
-  };
-}
-
-function grpcSender(port: number): { send: Send; close: () => void } {
-  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
-  const identity = (b: Buffer) => b;
-  const send: Send = (body) =>
-    new Promise((resolve, reject) =>
-      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', identity, identity, body, (error) => (error ? reject(error) : resolve())),
+async function drive(workload: Workload, transport: Transport, port: number, untilDone: () => Promise<void>): Promise<{ spansPerSec: number; p50: number; p99: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-load-'));
+  try {
+    const clients = Array.from({ length: LOAD_PROCESSES }, (_, p) =>
+      startLoadClient(
+        workload.requests.filter((_, i) => i % LOAD_PROCESSES === p),
+        join(dir, `requests-${p}.bin`),
+        transport,
+        port,
+        Math.max(1, Math.round(CONCURRENCY / LOAD_PROCESSES)),
+      ),
     );
-  return { send, close: () => client.close() };
+    await Promise.all(clients.map((client) => client.ready));
+    const started = performance.now();
+    for (const client of clients) client.go();
+    const latencies = (await Promise.all(clients.map((client) => client.done))).flat();
+    await untilDone();
+    const seconds = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+    return { spansPerSec: workload.spans / seconds, p50: at(0.5), p99: at(0.99) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Best of three passes, so that JIT warm-up and a badly timed GC do not decide the figure. */
@@ -158,7 +183,7 @@ async function countStored(dataDir: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  console.log(`ducktrace ingest benchmark: ${SPANS} spans per transport, batches of ${BATCH}, ${CONCURRENCY} requests in flight, ${cpus().length} cores`);
+  console.log(`ducktrace ingest benchmark: ${SPANS} spans per transport, batches of ${BATCH}, ${CONCURRENCY} requests in flight from ${LOAD_PROCESSES} load processes, ${cpus().length} cores`);
   const protobufLoad = generateWorkload({ spans: SPANS, batchSize: BATCH, encoding: 'protobuf', seed: 1 });
   const decodeRows = measureDecode(protobufLoad, (body) => decodeExportTraceRequestProtobuf(body, DEFAULT_SPAN_LIMITS));
   const decodeGraph = measureDecode(protobufLoad, decodeToObjectGraph);
@@ -168,22 +193,21 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-'));
   const server = await startServer(dataDir);
   const stored = (spans: number) => () => waitForStored(server.http, spans);
-  const httpProtobuf = await drive(protobufLoad, httpSender(server.otlpHttp, 'application/x-protobuf'), stored(protobufLoad.spans));
-  const httpJson = await drive(jsonLoad, httpSender(server.otlpHttp, 'application/json'), stored(protobufLoad.spans + jsonLoad.spans));
-  const grpcClient = grpcSender(server.otlpGrpc);
-  const grpcResult = await drive(grpcLoad, grpcClient.send, stored(protobufLoad.spans + jsonLoad.spans + grpcLoad.spans));
-  grpcClient.close();
+  const httpProtobuf = await drive(protobufLoad, 'http-protobuf', server.otlpHttp, stored(protobufLoad.spans));
+  const httpJson = await drive(jsonLoad, 'http-json', server.otlpHttp, stored(protobufLoad.spans + jsonLoad.spans));
+  const grpcResult = await drive(grpcLoad, 'grpc', server.otlpGrpc, stored(protobufLoad.spans + jsonLoad.spans + grpcLoad.spans));
   const walMetrics = await (await fetch(`http://127.0.0.1:${server.http}/metrics`)).text();
   const walRatio = metric(walMetrics, 'ducktrace_wal_uncompressed_bytes_total') / metric(walMetrics, 'ducktrace_wal_compressed_bytes_total');
   // CPU and memory of ingest alone, before the query cases.
   const stats = processStats(server.child.pid!);
   const queryResults = await measureQueries(server.http, queryCases(protobufLoad.traceIds, 'service-01'), ROUNDS);
+  const scaleResults = SCALE > expectedStored(protobufLoad, jsonLoad, grpcLoad) ? await fillAndQuery(server, expectedStored(protobufLoad, jsonLoad, grpcLoad)) : {};
   server.child.kill('SIGTERM');
   const [code] = await server.exited;
   if (code !== 0) throw new Error(`server did not stop cleanly (exit ${code})`);
 
   const storedSpans = await countStored(dataDir);
-  const expected = protobufLoad.spans + jsonLoad.spans + grpcLoad.spans;
+  const expected = Math.max(SCALE, expectedStored(protobufLoad, jsonLoad, grpcLoad));
   if (storedSpans !== expected) throw new Error(`stored ${storedSpans} spans, sent ${expected} in ${dataDir}`);
   const fileBytes = statSync(join(dataDir, DATABASE_FILE)).size;
   const otlpBytes = protobufLoad.requests.reduce((n, b) => n + b.length, 0);
@@ -194,7 +218,7 @@ async function main(): Promise<void> {
   // The same protobuf load with the write-ahead log switched off: answers then wait for the DuckDB commit.
   const noWalDir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-nowal-'));
   const noWal = await startServer(noWalDir, { DUCKTRACE_WAL_ENABLED: 'false' });
-  const httpProtobufNoWal = await drive(protobufLoad, httpSender(noWal.otlpHttp, 'application/x-protobuf'), () => waitForStored(noWal.http, protobufLoad.spans));
+  const httpProtobufNoWal = await drive(protobufLoad, 'http-protobuf', noWal.otlpHttp, () => waitForStored(noWal.http, protobufLoad.spans));
   noWal.child.kill('SIGTERM');
   await noWal.exited;
   rmSync(noWalDir, { recursive: true, force: true });
@@ -202,7 +226,7 @@ async function main(): Promise<void> {
   // Ceilings: the same rows appended to DuckDB alone, the same requests to a server that only reads them.
   const appendCeiling = await measureDuckdbAppend(protobufLoad, FLUSH_MAX_SPANS);
   const noop = await startNoopServer();
-  const httpNoop = await drive(protobufLoad, httpSender(noop.port, 'application/x-protobuf'), async () => {});
+  const httpNoop = await drive(protobufLoad, 'http-protobuf', noop.port, async () => {});
   await noop.stop();
   const ceiling = Math.min(appendCeiling, httpNoop.spansPerSec);
 
@@ -233,6 +257,7 @@ async function main(): Promise<void> {
     'server.cpu_sec_per_million_spans': round((stats.cpuSec / storedSpans) * 1e6),
     spans_stored: storedSpans,
     ...queryResults,
+    ...scaleResults,
   };
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify({ date: new Date().toISOString(), quick, spansPerTransport: SPANS, results }, null, 2)}\n`);
@@ -240,6 +265,45 @@ async function main(): Promise<void> {
   console.log(`ceiling min(DuckDB append ${Math.round(appendCeiling)}, HTTP no-op ${Math.round(httpNoop.spansPerSec)}) = ${Math.round(ceiling)} spans/s; ingest over HTTP protobuf is ${round(httpProtobuf.spansPerSec / ceiling)} of it`);
   console.log('decode to rows is', round(decodeRows / decodeGraph), 'x protobufjs decoding to the object graph');
   console.log(`written to ${OUT}`);
+}
+
+function expectedStored(...workloads: Workload[]): number {
+  return workloads.reduce((n, w) => n + w.spans, 0);
+}
+
+/**
+ * Fills the server from `stored` up to SCALE spans over OTLP/HTTP protobuf, in chunks generated as they
+ * go (so the generator's memory stays small), each later in the hour than the one before, then measures
+ * the queries again. Also reports the sustained ingest rate of the fill and the server's peak RSS.
+ */
+async function fillAndQuery(server: ServerProcess, stored: number): Promise<Record<string, number>> {
+  const label = `${Math.round(SCALE / 1e6)}m`;
+  const hourStart = Date.now() - 3_600_000;
+  const chunks = Math.ceil((SCALE - stored) / SCALE_CHUNK);
+  let sample: string[] = [];
+  let sendingSeconds = 0;
+  let filled = 0;
+  for (let k = 0; k < chunks; k++) {
+    const spans = Math.min(SCALE_CHUNK, SCALE - stored);
+    const window = { startMs: hourStart + (k / chunks) * 3_600_000, endMs: hourStart + ((k + 1) / chunks) * 3_600_000 };
+    const chunk = generateWorkload({ spans, batchSize: BATCH, encoding: 'protobuf', seed: 100 + k, window });
+    if (k === Math.floor(chunks / 2)) sample = chunk.traceIds;
+    const target = stored + chunk.spans;
+    const result = await drive(chunk, 'http-protobuf', server.otlpHttp, () => waitForStored(server.http, target));
+    sendingSeconds += chunk.spans / result.spansPerSec;
+    filled += chunk.spans;
+    stored = target;
+    process.stdout.write(`\rfilled to ${stored} spans`);
+  }
+  process.stdout.write('\n');
+  const stats = processStats(server.child.pid!);
+  const queries = await measureQueries(server.http, queryCases(sample, 'service-01'), ROUNDS);
+  return {
+    [`ingest.sustained_to_${label}.spans_per_sec`]: Math.round(filled / sendingSeconds),
+    [`server.peak_rss_mb_at_${label}`]: round(stats.peakRssMb),
+    [`spans_stored_at_${label}`]: stored,
+    ...Object.fromEntries(Object.entries(queries).map(([key, value]) => [key.replace(/^query\./, `query_${label}.`), value])),
+  };
 }
 
 function round(value: number): number {

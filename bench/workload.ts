@@ -1,7 +1,9 @@
 /**
  * Synthetic but realistic traces, encoded once into OTLP requests so that sending is all the load
- * generator does: 20 services, 200 operations, 5-15 semantic-convention attributes per span, events on
- * some spans, ~1.5% errors, log-normal latency per operation, traces of 1-50 spans.
+ * generator does: 20 services, 200 operations, 6-15 semantic-convention attributes per span, events on
+ * some spans, ~1.5% errors, log-normal latency per operation, traces of 1-50 spans and depth 1-10.
+ * Traces start in time order across the window, as a live system exports them (a span is exported
+ * seconds after it ends, so arrival order follows time).
  */
 import { SpanKind, SpanStatusCode, TraceFlags, type HrTime } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -20,7 +22,19 @@ export interface Workload {
   traceIds: string[];
 }
 
-export function generateWorkload(options: { spans: number; batchSize: number; encoding: 'protobuf' | 'json'; seed?: number }): Workload {
+/** The deepest call chain generated. */
+export const MAX_DEPTH = 10;
+
+export interface WorkloadOptions {
+  spans: number;
+  batchSize: number;
+  encoding: 'protobuf' | 'json';
+  seed?: number;
+  /** Trace start times spread in order over [startMs, endMs); default the hour before now. */
+  window?: { startMs: number; endMs: number };
+}
+
+export function generateWorkload(options: WorkloadOptions): Workload {
   const rand = random(options.seed ?? 42);
   const hex = (bytes: number): string => {
     let out = '';
@@ -43,7 +57,9 @@ export function generateWorkload(options: { spans: number; batchSize: number; en
     name: `${['GET', 'POST', 'PUT', 'DELETE'][i % 4]} ${ROUTES[i % ROUTES.length]}#${i}`,
     medianMs: Math.exp(rand() * 5),
   }));
-  const now = BigInt(Date.now()) * 1_000_000n;
+  const window = options.window ?? { startMs: Date.now() - 3_600_000, endMs: Date.now() };
+  const windowStartNs = BigInt(Math.floor(window.startMs)) * 1_000_000n;
+  const windowNs = (window.endMs - window.startMs) * 1e6;
   const spans: ReadableSpan[] = [];
   let traces = 0;
   const traceIds: string[] = [];
@@ -53,12 +69,17 @@ export function generateWorkload(options: { spans: number; batchSize: number; en
     if (traceIds.length < 100) traceIds.push(traceId);
     const size = Math.min(options.spans - spans.length, 1 + Math.floor(rand() * 50));
     const isError = rand() < 0.015;
-    const traceStart = now - BigInt(Math.floor(rand() * 3_600_000)) * 1_000_000n;
+    const traceStart = windowStartNs + BigInt(Math.floor((spans.length / options.spans) * windowNs));
     const ids: string[] = [];
+    const depths: number[] = [];
     for (let i = 0; i < size; i++) {
       const spanId = hex(8);
-      const parent = i === 0 ? undefined : ids[Math.floor(rand() * i)];
+      // A random earlier span is the parent; the root instead when that chain is already MAX_DEPTH deep.
+      let parentIndex = i === 0 ? -1 : Math.floor(rand() * i);
+      if (parentIndex > 0 && depths[parentIndex]! >= MAX_DEPTH) parentIndex = 0;
+      const parent = parentIndex < 0 ? undefined : ids[parentIndex];
       ids.push(spanId);
+      depths.push(parentIndex < 0 ? 1 : depths[parentIndex]! + 1);
       const op = operations[Math.floor(rand() * operations.length)]!;
       const durationNs = BigInt(Math.max(1000, Math.round(op.medianMs * Math.exp(0.6 * gaussian()) * 1e6)));
       const start = traceStart + BigInt(i) * 1000n;
