@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { makeHandBuiltSpan, makeSdkSpans } from '../../../test/fixtures/sdkSpans.js';
 import { hex, request, span } from '../../../test/fixtures/protobufWriter.js';
+import { decodeExportTraceRequestJson } from '../../otlp/decodeJson.js';
 import { decodeExportTraceRequestProtobuf } from '../../otlp/decodeProtobuf.js';
 import { DEFAULT_SPAN_LIMITS } from '../../otlp/limits.js';
 import { MIGRATIONS, SCHEMA_VERSION, SPAN_COLUMN_NAMES } from '../schema.js';
@@ -101,6 +102,46 @@ test('the keys of the spans already stored, for replaying the write-ahead log wi
   const reader = await DuckDBTraceReader.create(db);
   assert.deepEqual(await reader.storedSpanKeys([rows[0]!.traceId, 'a'.repeat(32)]), new Set([spanKey(rows[0]!.traceId, '0000000000000001')]));
   assert.deepEqual(await reader.storedSpanKeys([]), new Set());
+  reader.close();
+  db.close();
+});
+
+test('text of any kind round-trips: quotes, backslashes, control characters, NUL, emoji; a lone surrogate from OTLP/JSON is stored as U+FFFD', async () => {
+  const tricky = ['say "hi"', 'C:\\path\\n', 'a literal \\ud800 and \\\\ud800 stays', 'line\nbreak\ttab\r', 'nul\u0000inside', '🦆 ducks 漢字', '\u2028\u2029', ''];
+  const body = {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: tricky[4] } }] },
+        scopeSpans: [
+          {
+            scope: { name: tricky[0] },
+            spans: [
+              {
+                traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+                spanId: '00f067aa0ba902b7',
+                name: 'lone \ud800 surrogate',
+                startTimeUnixNano: '1700000000000000000',
+                endTimeUnixNano: '1700000000000001000',
+                attributes: tricky.map((value, i) => ({ key: `k${i}`, value: { stringValue: value } })),
+                events: [{ timeUnixNano: '1700000000000000500', name: tricky[2], attributes: [{ key: tricky[3], value: { stringValue: tricky[1] } }] }],
+                status: { code: 2, message: tricky[5] },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  // JSON.stringify keeps the lone surrogate as the escape \ud800, as a client could send it.
+  const [row] = decodeExportTraceRequestJson(Buffer.from(JSON.stringify(body)), DEFAULT_SPAN_LIMITS).spans;
+  const db = await Database.open(null);
+  const writer = await DuckDBTraceWriter.create(db);
+  const reader = await DuckDBTraceReader.create(db);
+  await writer.append([row!]);
+  const [stored] = await reader.getTraceSpans(row!.traceId);
+  assert.equal(stored!.name, 'lone \ufffd surrogate');
+  assert.deepEqual(stored, { ...row!, name: 'lone \ufffd surrogate' });
+  writer.close();
   reader.close();
   db.close();
 });

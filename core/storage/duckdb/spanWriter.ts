@@ -1,133 +1,151 @@
-/** Appends span rows to the spans table in whole data chunks through one long-lived appender. */
-import {
-  DuckDBDataChunk,
-  listValue,
-  mapValue,
-  structValue,
-  timestampNanosValue,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBType,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+/**
+ * Writes span rows to the spans table with one prepared INSERT per batch whose parameters are the
+ * batch's columns as JSON text: DuckDB parses them natively (from_json) and builds the rows itself.
+ * Measured against an appender fed value by value, this is faster (a few calls across the native
+ * boundary per batch instead of one per string) and runs off the event loop, where the appender's
+ * flush blocked it; see `npm run bench` (ceilings.duckdb_append).
+ */
+import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { Attributes, SpanRow } from '../../model/span.js';
 import { SPAN_COLUMNS } from '../schema.js';
 import type { TraceWriter } from '../types.js';
 import type { Database } from './database.js';
 
-/** DuckDB's vector size: the most rows one data chunk holds. */
-const CHUNK_ROWS = 2048;
+type ColumnName = (typeof SPAN_COLUMNS)[number]['name'];
+
+/**
+ * How one column travels: its parameters' JSON types (as from_json takes them), how a batch becomes
+ * those JSON texts, and the expression that turns the parsed parameters (named p0, p1, ...) into the
+ * column's value.
+ */
+interface ColumnEncoding {
+  jsonTypes: string[];
+  encode(rows: readonly SpanRow[]): string[];
+  /** `$` stands for the first parameter's name, `$1` for the second. */
+  expression?: string;
+}
+
+/**
+ * JSON.stringify writes a lone UTF-16 surrogate (possible in strings from OTLP/JSON) as an escape that
+ * DuckDB's JSON parser refuses; it becomes U+FFFD, as any UTF-8 encoder would make it. A preceding
+ * backslash counts only when it is not itself escaped.
+ */
+const LONE_SURROGATE_ESCAPE = /(?<=(?:^|[^\\])(?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/gi;
+
+function json(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.includes('\\ud') || text.includes('\\uD') ? text.replace(LONE_SURROGATE_ESCAPE, '\\ufffd') : text;
+}
+
+const strings = (value: (row: SpanRow) => string): ColumnEncoding => ({ jsonTypes: ['"VARCHAR"'], encode: (rows) => [json(rows.map(value))] });
+/** Integers (bigint included) and finite doubles: their decimal text is valid JSON. */
+const numbers = (type: string, value: (row: SpanRow) => number | bigint): ColumnEncoding => ({ jsonTypes: [`"${type}"`], encode: (rows) => [`[${rows.map(value).join(',')}]`] });
+/** A MAP(VARCHAR, VARCHAR) from two parallel lists, keys and values. */
+const attributeMap = (attributes: (row: SpanRow) => Attributes): ColumnEncoding => ({
+  jsonTypes: ['["VARCHAR"]', '["VARCHAR"]'],
+  encode: (rows) => [json(rows.map((r) => attributes(r).keys)), json(rows.map((r) => attributes(r).values))],
+  expression: 'map($, $1)',
+});
+/** A list of structs as JSON objects with short keys; `fields` maps each struct field to its expression over `e`. */
+const structList = (jsonType: string, encodeOne: (row: SpanRow) => string, fields: string): ColumnEncoding => ({
+  jsonTypes: [`[${jsonType}]`],
+  encode: (rows) => [`[${rows.map(encodeOne).join(',')}]`],
+  expression: `list_transform($, e -> {${fields}})`,
+});
+const attributeJson = (a: Attributes): string => `"k":${json(a.keys)},"v":${json(a.values)},"y":${json(a.types)}`;
+
+const ENCODINGS: Record<ColumnName, ColumnEncoding> = {
+  trace_id: strings((r) => r.traceId),
+  span_id: strings((r) => r.spanId),
+  parent_span_id: strings((r) => r.parentSpanId),
+  trace_state: strings((r) => r.traceState),
+  flags: numbers('UINTEGER', (r) => r.flags),
+  name: strings((r) => r.name),
+  kind: numbers('INTEGER', (r) => r.kind),
+  service_name: strings((r) => r.serviceName),
+  start_time: { ...numbers('BIGINT', (r) => r.startTimeUnixNano), expression: 'make_timestamp_ns($)' },
+  duration_ns: numbers('BIGINT', (r) => r.durationNs),
+  status_code: numbers('INTEGER', (r) => r.statusCode),
+  status_message: strings((r) => r.statusMessage),
+  attributes: attributeMap((r) => r.attributes),
+  attribute_types: strings((r) => r.attributes.types),
+  dropped_attributes_count: numbers('UINTEGER', (r) => r.droppedAttributesCount),
+  events: structList(
+    '{"t":"BIGINT","n":"VARCHAR","k":["VARCHAR"],"v":["VARCHAR"],"y":"VARCHAR","d":"UINTEGER"}',
+    (r) => `[${r.events.map((e) => `{"t":${e.timeUnixNano},"n":${json(e.name)},${attributeJson(e.attributes)},"d":${e.droppedAttributesCount}}`).join(',')}]`,
+    `'time': make_timestamp_ns(e.t), 'name': e.n, 'attributes': map(e.k, e.v), 'attribute_types': e.y, 'dropped_attributes_count': e.d`,
+  ),
+  dropped_events_count: numbers('UINTEGER', (r) => r.droppedEventsCount),
+  links: structList(
+    '{"t":"VARCHAR","s":"VARCHAR","ts":"VARCHAR","f":"UINTEGER","k":["VARCHAR"],"v":["VARCHAR"],"y":"VARCHAR","d":"UINTEGER"}',
+    (r) =>
+      `[${r.links.map((l) => `{"t":${json(l.traceId)},"s":${json(l.spanId)},"ts":${json(l.traceState)},"f":${l.flags},${attributeJson(l.attributes)},"d":${l.droppedAttributesCount}}`).join(',')}]`,
+    `'trace_id': e.t, 'span_id': e.s, 'trace_state': e.ts, 'flags': e.f, 'attributes': map(e.k, e.v), 'attribute_types': e.y, 'dropped_attributes_count': e.d`,
+  ),
+  dropped_links_count: numbers('UINTEGER', (r) => r.droppedLinksCount),
+  resource_attributes: attributeMap((r) => r.resourceAttributes),
+  resource_attribute_types: strings((r) => r.resourceAttributes.types),
+  resource_dropped_attributes_count: numbers('UINTEGER', (r) => r.resourceDroppedAttributesCount),
+  resource_schema_url: strings((r) => r.resourceSchemaUrl),
+  scope_name: strings((r) => r.scopeName),
+  scope_version: strings((r) => r.scopeVersion),
+  scope_attributes: attributeMap((r) => r.scopeAttributes),
+  scope_attribute_types: strings((r) => r.scopeAttributes.types),
+  scope_dropped_attributes_count: numbers('UINTEGER', (r) => r.scopeDroppedAttributesCount),
+  scope_schema_url: strings((r) => r.scopeSchemaUrl),
+  sample_weight: numbers('DOUBLE', (r) => r.sampleWeight),
+  sampling_policy: strings((r) => r.samplingPolicy),
+};
+
+/** The INSERT for SPAN_COLUMNS: every parameter unnested in step (one row per span), then each column built. */
+export function insertSql(): string {
+  const unnested: string[] = [];
+  const values: string[] = [];
+  for (const column of SPAN_COLUMNS) {
+    const encoding = ENCODINGS[column.name];
+    const names = encoding.jsonTypes.map((jsonType) => {
+      const name = `p${unnested.length}`;
+      unnested.push(`unnest(from_json($${unnested.length + 1}::VARCHAR, '[${jsonType}]')) AS ${name}`);
+      return name;
+    });
+    values.push((encoding.expression ?? '$').replace(/\$(\d?)/g, (_, i: string) => names[i === '' ? 0 : Number(i)]!));
+  }
+  const columns = SPAN_COLUMNS.map((c) => `"${c.name}"`).join(', ');
+  return `INSERT INTO spans (${columns}) SELECT ${values.join(', ')} FROM (SELECT ${unnested.join(', ')})`;
+}
 
 export class DuckDBTraceWriter implements TraceWriter {
   private chain: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly connection: DuckDBConnection,
-    private readonly appender: DuckDBAppender,
-    private readonly types: DuckDBType[],
+    private readonly insert: DuckDBPreparedStatement,
   ) {}
 
   static async create(db: Database): Promise<DuckDBTraceWriter> {
     const connection = await db.connect();
-    const appender = await connection.createAppender('spans');
-    const types = SPAN_COLUMNS.map((_, i) => appender.columnType(i));
-    return new DuckDBTraceWriter(connection, appender, types);
+    return new DuckDBTraceWriter(connection, await connection.prepare(insertSql()));
   }
 
-  /** Appends are serialized: the appender is not safe for concurrent use. */
+  /** Writes are serialized: the prepared statement holds one batch's parameters at a time. */
   append(spans: readonly SpanRow[]): Promise<void> {
-    const result = this.chain.then(() => this.appendNow(spans));
+    const result = this.chain.then(() => this.write(spans));
     this.chain = result.catch(() => undefined);
     return result;
   }
 
-  private appendNow(spans: readonly SpanRow[]): void {
-    try {
-      for (let start = 0; start < spans.length; start += CHUNK_ROWS) {
-        const rows = spans.slice(start, start + CHUNK_ROWS);
-        const chunk = DuckDBDataChunk.create(this.types, rows.length);
-        chunk.setColumns(toColumns(rows));
-        this.appender.appendDataChunk(chunk);
-      }
-      this.appender.flushSync();
-    } catch (error) {
-      // A failed flush leaves the appender's buffer in an unknown state; drop it so a retry starts clean.
-      this.appender.clear();
-      throw error;
+  private async write(spans: readonly SpanRow[]): Promise<void> {
+    if (spans.length === 0) return;
+    let parameter = 1;
+    for (const column of SPAN_COLUMNS) {
+      for (const json of ENCODINGS[column.name].encode(spans)) this.insert.bindVarchar(parameter++, json);
     }
+    // One statement: either every span of the batch is stored or none is.
+    await this.insert.run();
   }
 
   close(): void {
-    this.appender.closeSync();
+    this.insert.destroySync();
     this.connection.closeSync();
   }
-}
-
-function attributeMap(attributes: Attributes): DuckDBValue {
-  return mapValue(attributes.keys.map((key, i) => ({ key, value: attributes.values[i]! })));
-}
-
-/** Column-major values in SPAN_COLUMNS order. */
-function toColumns(rows: readonly SpanRow[]): DuckDBValue[][] {
-  const column = (value: (row: SpanRow) => DuckDBValue): DuckDBValue[] => rows.map(value);
-  const columns: Record<(typeof SPAN_COLUMNS)[number]['name'], DuckDBValue[]> = {
-    trace_id: column((r) => r.traceId),
-    span_id: column((r) => r.spanId),
-    parent_span_id: column((r) => r.parentSpanId),
-    trace_state: column((r) => r.traceState),
-    flags: column((r) => r.flags),
-    name: column((r) => r.name),
-    kind: column((r) => r.kind),
-    service_name: column((r) => r.serviceName),
-    start_time: column((r) => timestampNanosValue(r.startTimeUnixNano)),
-    duration_ns: column((r) => r.durationNs),
-    status_code: column((r) => r.statusCode),
-    status_message: column((r) => r.statusMessage),
-    attributes: column((r) => attributeMap(r.attributes)),
-    attribute_types: column((r) => r.attributes.types),
-    dropped_attributes_count: column((r) => r.droppedAttributesCount),
-    events: column((r) =>
-      listValue(
-        r.events.map((e) =>
-          structValue({
-            time: timestampNanosValue(e.timeUnixNano),
-            name: e.name,
-            attributes: attributeMap(e.attributes),
-            attribute_types: e.attributes.types,
-            dropped_attributes_count: e.droppedAttributesCount,
-          }),
-        ),
-      ),
-    ),
-    dropped_events_count: column((r) => r.droppedEventsCount),
-    links: column((r) =>
-      listValue(
-        r.links.map((l) =>
-          structValue({
-            trace_id: l.traceId,
-            span_id: l.spanId,
-            trace_state: l.traceState,
-            flags: l.flags,
-            attributes: attributeMap(l.attributes),
-            attribute_types: l.attributes.types,
-            dropped_attributes_count: l.droppedAttributesCount,
-          }),
-        ),
-      ),
-    ),
-    dropped_links_count: column((r) => r.droppedLinksCount),
-    resource_attributes: column((r) => attributeMap(r.resourceAttributes)),
-    resource_attribute_types: column((r) => r.resourceAttributes.types),
-    resource_dropped_attributes_count: column((r) => r.resourceDroppedAttributesCount),
-    resource_schema_url: column((r) => r.resourceSchemaUrl),
-    scope_name: column((r) => r.scopeName),
-    scope_version: column((r) => r.scopeVersion),
-    scope_attributes: column((r) => attributeMap(r.scopeAttributes)),
-    scope_attribute_types: column((r) => r.scopeAttributes.types),
-    scope_dropped_attributes_count: column((r) => r.scopeDroppedAttributesCount),
-    scope_schema_url: column((r) => r.scopeSchemaUrl),
-    sample_weight: column((r) => r.sampleWeight),
-    sampling_policy: column((r) => r.samplingPolicy),
-  };
-  return SPAN_COLUMNS.map((c) => columns[c.name]);
 }
