@@ -6,8 +6,10 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 # The web UI, built once into the image (vite is a runtime dependency for exactly this).
 RUN npm run build
+# DuckDB statements and the write-ahead log's fsyncs share libuv's thread pool (4 threads by default).
 ENV DUCKTRACE_HOST=0.0.0.0 \
-    DUCKTRACE_DATA_DIR=/data
+    DUCKTRACE_DATA_DIR=/data \
+    UV_THREADPOOL_SIZE=16
 VOLUME ["/data"]
 EXPOSE 4317 4318 16686
 # node runs as PID 1 directly so that SIGTERM reaches ducktrace, which stores what it accepted, then exits.

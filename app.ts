@@ -33,16 +33,16 @@ export interface Ducktrace {
 }
 
 /** Settings only a restart applies. */
-const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpHttpPort', 'otlpGrpcPort', 'httpPort', 'walEnabled'];
+const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpHttpPort', 'otlpGrpcPort', 'httpPort', 'walEnabled', 'storageMemoryMb', 'uiDir', 'writerConnections'];
 
 export async function startDucktrace(config: ServerConfig, log: (line: string) => void = console.log): Promise<Ducktrace> {
-  const db = await Database.open(config.dataDir);
-  const writer = await DuckDBTraceWriter.create(db);
+  const db = await Database.open(config.dataDir, config.storageMemoryMb);
+  const writer = await DuckDBTraceWriter.create(db, config.writerConnections);
   const reader = await DuckDBTraceReader.create(db, config.queryTimeoutMs);
   const metrics = new Metrics();
   const countStored = metrics.counter('ducktrace_spans_stored_total', 'Spans committed to storage.');
   const flushSeconds = metrics.histogram('ducktrace_flush_seconds', 'Time to commit one batch to storage.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
-  const batcher = new SpanBatcher(writer, config, (spans, elapsedMs) => {
+  const batcher = new SpanBatcher(writer, { ...config, concurrentFlushes: writer.parallelism }, (spans, elapsedMs) => {
     countStored(spans);
     flushSeconds(elapsedMs / 1000);
   });

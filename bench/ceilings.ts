@@ -20,18 +20,22 @@ import type { Workload } from './workload.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Rows decoded ahead (not timed), then appended and committed in batches of `batchSpans` (the server's
- * flushMaxSpans) to a fresh database file: the most the storage layer can take.
+ * Rows decoded ahead (not timed), then written and committed in batches of `batchSpans` (the server's
+ * flushMaxSpans) through the server's writer with its default connections, to a fresh database file:
+ * the most the storage layer can take.
  */
-export async function measureDuckdbAppend(workload: Workload, batchSpans: number): Promise<number> {
+export async function measureDuckdbAppend(workload: Workload, batchSpans: number, connections: number): Promise<number> {
   const rows: SpanRow[] = [];
   for (const body of workload.requests) for (const row of decodeExportTraceRequestProtobuf(body, DEFAULT_SPAN_LIMITS).spans) rows.push(row);
   const dir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-append-'));
   try {
     const db = await Database.open(dir);
-    const writer = await DuckDBTraceWriter.create(db);
+    const writer = await DuckDBTraceWriter.create(db, connections);
+    const batches: SpanRow[][] = [];
+    for (let i = 0; i < rows.length; i += batchSpans) batches.push(rows.slice(i, i + batchSpans));
     const started = performance.now();
-    for (let i = 0; i < rows.length; i += batchSpans) await writer.append(rows.slice(i, i + batchSpans));
+    // The writer takes as many batches at once as it has connections; the rest wait their turn.
+    await Promise.all(batches.map((batch) => writer.append(batch)));
     const seconds = (performance.now() - started) / 1000;
     writer.close();
     db.close();

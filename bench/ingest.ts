@@ -3,7 +3,8 @@
  * server process, beside its ceilings measured in the same run (DuckDB append alone, an HTTP no-op
  * server, decoding alone), query latency per endpoint over what was stored, and stored bytes per span.
  * `-- --quick` runs a smaller load; `--spans N` (per transport), `--rounds N` (per query case) and
- * `--out FILE` choose the load and where the JSON goes (default bench/results/latest.json).
+ * `--out FILE` choose the load and where the JSON goes (default bench/results/latest.json); `--scale N`
+ * the fill for the second round of queries; `--profile DIR` has the servers write CPU profiles.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -35,8 +36,11 @@ const LOAD_PROCESSES = Number(valueOf('--processes') ?? 2);
 /** Requests per query case. */
 const ROUNDS = Number(valueOf('--rounds') ?? (quick ? 20 : 50));
 const OUT = valueOf('--out') ?? join(ROOT, 'bench/results/latest.json');
-/** The server's default flushMaxSpans: the append ceiling commits batches of the same size. */
+/** `--profile DIR`: the servers write V8 CPU profiles there (open them in Chrome DevTools or speedscope). */
+const PROFILE_DIR = valueOf('--profile');
+/** The server's defaults for flushMaxSpans and writerConnections: the append ceiling writes the same way. */
 const FLUSH_MAX_SPANS = 20_000;
+const WRITER_CONNECTIONS = 4;
 const BATCH = 512;
 
 function valueOf(flag: string): string | undefined {
@@ -53,9 +57,10 @@ interface ServerProcess {
 }
 
 async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+  const profile = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DUCKTRACE_DATA_DIR: dataDir, DUCKTRACE_OTLP_HTTP_PORT: '0', DUCKTRACE_OTLP_GRPC_PORT: '0', DUCKTRACE_HTTP_PORT: '0', ...env },
+    env: { UV_THREADPOOL_SIZE: '16', ...process.env, DUCKTRACE_DATA_DIR: dataDir, DUCKTRACE_OTLP_HTTP_PORT: '0', DUCKTRACE_OTLP_GRPC_PORT: '0', DUCKTRACE_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -100,7 +105,7 @@ type Transport = 'http-protobuf' | 'http-json' | 'grpc';
 
 interface LoadClient {
   ready: Promise<void>;
-  done: Promise<number[]>;
+  done: Promise<{ latencies: number[]; throttled: number }>;
   go(): void;
 }
 
@@ -126,7 +131,7 @@ function startLoadClient(requests: Buffer[], file: string, transport: Transport,
   });
   const done = once(child, 'close').then(([code]) => {
     if (code !== 0) throw new Error(`load client exited with ${code}: ${output}`);
-    return (JSON.parse(output.trim().split('\n').at(-1)!) as { latencies: number[] }).latencies;
+    return JSON.parse(output.trim().split('\n').at(-1)!) as { latencies: number[]; throttled: number };
   });
   return { ready, done, go: () => child.stdin!.end('go\n') };
 }
@@ -136,7 +141,7 @@ function startLoadClient(requests: Buffer[], file: string, transport: Transport,
  * for `untilDone` (for the server: until it has stored them all, so the rate counts spans stored and
  * durable, not just answered, since answers come once the write-ahead log has them).
  */
-async function drive(workload: Workload, transport: Transport, port: number, untilDone: () => Promise<void>): Promise<{ spansPerSec: number; p50: number; p99: number }> {
+async function drive(workload: Workload, transport: Transport, port: number, untilDone: () => Promise<void>): Promise<{ spansPerSec: number; p50: number; p99: number; throttled: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-load-'));
   try {
     const clients = Array.from({ length: LOAD_PROCESSES }, (_, p) =>
@@ -151,12 +156,13 @@ async function drive(workload: Workload, transport: Transport, port: number, unt
     await Promise.all(clients.map((client) => client.ready));
     const started = performance.now();
     for (const client of clients) client.go();
-    const latencies = (await Promise.all(clients.map((client) => client.done))).flat();
+    const results = await Promise.all(clients.map((client) => client.done));
+    const latencies = results.flatMap((result) => result.latencies);
     await untilDone();
     const seconds = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
     const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-    return { spansPerSec: workload.spans / seconds, p50: at(0.5), p99: at(0.99) };
+    return { spansPerSec: workload.spans / seconds, p50: at(0.5), p99: at(0.99), throttled: results.reduce((n, result) => n + result.throttled, 0) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -173,13 +179,15 @@ function measureDecode(workload: Workload, decode: (body: Buffer) => unknown): n
   return best;
 }
 
-async function countStored(dataDir: string): Promise<number> {
+/** Spans in the file, and the bytes of the blocks in use (the file also holds free blocks DuckDB will reuse). */
+async function countStored(dataDir: string): Promise<{ spans: number; usedBytes: number }> {
   const instance = await DuckDBInstance.create(join(dataDir, DATABASE_FILE), { access_mode: 'READ_ONLY' });
   const connection = await instance.connect();
-  const n = Number((await connection.runAndReadAll('SELECT count(*) AS n FROM spans')).getRowObjects()[0]!.n);
+  const spans = Number((await connection.runAndReadAll('SELECT count(*) AS n FROM spans')).getRowObjects()[0]!.n);
+  const size = (await connection.runAndReadAll('SELECT used_blocks, block_size FROM pragma_database_size()')).getRowObjects()[0]!;
   connection.closeSync();
   instance.closeSync();
-  return n;
+  return { spans, usedBytes: Number(size.used_blocks) * Number(size.block_size) };
 }
 
 async function main(): Promise<void> {
@@ -206,7 +214,7 @@ async function main(): Promise<void> {
   const [code] = await server.exited;
   if (code !== 0) throw new Error(`server did not stop cleanly (exit ${code})`);
 
-  const storedSpans = await countStored(dataDir);
+  const { spans: storedSpans, usedBytes } = await countStored(dataDir);
   const expected = Math.max(SCALE, expectedStored(protobufLoad, jsonLoad, grpcLoad));
   if (storedSpans !== expected) throw new Error(`stored ${storedSpans} spans, sent ${expected} in ${dataDir}`);
   const fileBytes = statSync(join(dataDir, DATABASE_FILE)).size;
@@ -224,7 +232,7 @@ async function main(): Promise<void> {
   rmSync(noWalDir, { recursive: true, force: true });
 
   // Ceilings: the same rows appended to DuckDB alone, the same requests to a server that only reads them.
-  const appendCeiling = await measureDuckdbAppend(protobufLoad, FLUSH_MAX_SPANS);
+  const appendCeiling = await measureDuckdbAppend(protobufLoad, FLUSH_MAX_SPANS, WRITER_CONNECTIONS);
   const noop = await startNoopServer();
   const httpNoop = await drive(protobufLoad, 'http-protobuf', noop.port, async () => {});
   await noop.stop();
@@ -234,6 +242,7 @@ async function main(): Promise<void> {
     'ingest.http_protobuf.spans_per_sec': Math.round(httpProtobuf.spansPerSec),
     'ingest.http_protobuf.p50_ms': round(httpProtobuf.p50),
     'ingest.http_protobuf.p99_ms': round(httpProtobuf.p99),
+    'ingest.http_protobuf.throttled_exports': httpProtobuf.throttled,
     'ingest.http_protobuf_no_wal.spans_per_sec': Math.round(httpProtobufNoWal.spansPerSec),
     'ingest.http_protobuf_no_wal.p99_ms': round(httpProtobufNoWal.p99),
     'wal.compression_ratio': round(walRatio),
@@ -250,6 +259,7 @@ async function main(): Promise<void> {
     'ceilings.decode.spans_per_sec': Math.round(decodeRows),
     'ceilings.decode_object_graph.spans_per_sec': Math.round(decodeGraph),
     'storage.bytes_per_span': round(fileBytes / storedSpans),
+    'storage.used_bytes_per_span': round(usedBytes / storedSpans),
     'storage.otlp_protobuf_bytes_per_span': round(otlpBytes / protobufLoad.spans),
     'storage.gzip_bytes_per_span': round(gzipBytes / protobufLoad.spans),
     'storage.lz4_bytes_per_span': round(lz4RequestBytes / protobufLoad.spans),

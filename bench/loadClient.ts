@@ -2,7 +2,9 @@
  * One load-generating process of the benchmark: reads pre-encoded OTLP requests from a file (each a
  * uint32 LE length, then the bytes), prints `ready`, waits for a line on stdin, sends them all with
  * `--concurrency` in flight over `--transport` (http-protobuf, http-json, grpc) and prints one JSON
- * line with every request's latency in milliseconds.
+ * line with every request's latency in milliseconds (retries included) and the number of throttled
+ * attempts. A throttled export (HTTP 429/503, gRPC UNAVAILABLE) is retried after the delay the server
+ * asks for, as the OpenTelemetry SDK's exporters do.
  */
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -29,13 +31,16 @@ function readRequests(file: string): Buffer[] {
   return requests;
 }
 
-type Send = (body: Buffer) => Promise<void>;
+/** null when the export was stored; otherwise the delay in ms before it may be retried. */
+type Send = (body: Buffer) => Promise<number | null>;
 
 function httpSender(contentType: string): Send {
   return async (body) => {
     const response = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType }, body: body as unknown as BodyInit });
     await response.arrayBuffer();
-    if (response.status !== 200) throw new Error(`export answered ${response.status}`);
+    if (response.status === 200) return null;
+    if (response.status === 429 || response.status === 503) return Number(response.headers.get('retry-after') ?? '1') * 1000;
+    throw new Error(`export answered ${response.status}`);
   };
 }
 
@@ -43,7 +48,11 @@ function grpcSender(client: grpc.Client): Send {
   const identity = (b: Buffer): Buffer => b;
   return (body) =>
     new Promise((resolve, reject) =>
-      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', identity, identity, body, (error) => (error ? reject(error) : resolve())),
+      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', identity, identity, body, (error) => {
+        if (!error) resolve(null);
+        else if (error.code === grpc.status.UNAVAILABLE) resolve(1000);
+        else reject(error);
+      }),
     );
 }
 
@@ -54,17 +63,21 @@ const send = client ? grpcSender(client) : httpSender(transport === 'http-json' 
 console.log('ready');
 await once(process.stdin, 'data');
 const latencies: number[] = [];
+let throttled = 0;
 let next = 0;
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (next < requests.length) {
       const body = requests[next++]!;
       const started = performance.now();
-      await send(body);
+      for (let delay = await send(body); delay !== null; delay = await send(body)) {
+        throttled++;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
       latencies.push(performance.now() - started);
     }
   }),
 );
 client?.close();
-console.log(JSON.stringify({ latencies }));
+console.log(JSON.stringify({ latencies, throttled }));
 process.exit(0);

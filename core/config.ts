@@ -36,6 +36,10 @@ export interface Config extends SpanLimits {
   walGroupCommitMs: number;
   /** The built web UI served at /; empty: ui/dist beside ducktrace. */
   uiDir: string;
+  /** DuckDB's memory limit (buffer pool and query state). */
+  storageMemoryMb: number;
+  /** Batches written to DuckDB at once, each on its own connection. */
+  writerConnections: number;
 }
 
 /** The configuration with the file's `sampling` section, still unvalidated (the collector validates it). */
@@ -60,7 +64,7 @@ const SETTINGS: { [K in keyof Config]: Setting } = {
   maxBodyBytes: { type: 'int', default: 64 * MIB, min: 1024, max: 1024 * MIB },
   flushMaxSpans: { type: 'int', default: 20_000, min: 1, max: 1_000_000 },
   flushIntervalMs: { type: 'int', default: 200, min: 1, max: 60_000 },
-  maxQueuedSpans: { type: 'int', default: 500_000, min: 1, max: 100_000_000 },
+  maxQueuedSpans: { type: 'int', default: 200_000, min: 1, max: 100_000_000 },
   queryTimeoutMs: { type: 'int', default: 10_000, min: 10, max: 600_000 },
   maxQueryRangeHours: { type: 'int', default: 24 * 7, min: 1, max: 24 * 3660 },
   maxSearchLimit: { type: 'int', default: 1000, min: 1, max: 100_000 },
@@ -70,6 +74,8 @@ const SETTINGS: { [K in keyof Config]: Setting } = {
   walMaxBytes: { type: 'int', default: 1024 * MIB, min: 64 * 1024, max: 1024 * 1024 * MIB },
   walGroupCommitMs: { type: 'int', default: 2, min: 0, max: 1000 },
   uiDir: { type: 'string', default: '' },
+  storageMemoryMb: { type: 'int', default: 1024, min: 128, max: 1024 * 1024 },
+  writerConnections: { type: 'int', default: 4, min: 1, max: 32 },
   maxAttributes: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributes, min: 1, max: 100_000 },
   maxAttributeKeyLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeKeyLength, min: 1, max: 1 * MIB },
   maxAttributeValueLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeValueLength, min: 1, max: 16 * MIB },

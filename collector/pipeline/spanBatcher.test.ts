@@ -69,3 +69,48 @@ test('stop commits everything accepted and then admits no more', async () => {
   assert.deepEqual(writer.batches, [9]);
   assert.throws(() => batcher.assertRoomFor(1), (e: unknown) => e instanceof DucktraceError && e.code === 'shutting_down');
 });
+
+test('with two flush slots, a second batch is written while the first is still committing; none beyond', async () => {
+  let release!: () => void;
+  const writer = new RecordingWriter();
+  writer.gate = new Promise((resolve) => (release = resolve));
+  let started = 0;
+  const append = writer.append.bind(writer);
+  writer.append = (batch) => {
+    started++;
+    return append(batch);
+  };
+  const batcher = new SpanBatcher(writer, { flushMaxSpans: 5, flushIntervalMs: 60_000, maxQueuedSpans: 10_000, concurrentFlushes: 2 });
+  const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
+  const first = batcher.submit(spans(5));
+  await tick();
+  const second = batcher.submit(spans(5));
+  await tick();
+  const third = batcher.submit(spans(5));
+  await tick();
+  assert.equal(started, 2, 'two batches are being written, the third waits for a slot');
+  assert.equal(batcher.queuedSpans, 15);
+  release();
+  await Promise.all([first, second, third]);
+  assert.deepEqual(writer.batches, [5, 5, 5]);
+  assert.equal(batcher.queuedSpans, 0);
+});
+
+test('a batch whose interval passed while every slot was busy is written as soon as one frees', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let release!: () => void;
+  const writer = new RecordingWriter();
+  writer.gate = new Promise((resolve) => (release = resolve));
+  const batcher = new SpanBatcher(writer, { flushMaxSpans: 1000, flushIntervalMs: 100, maxQueuedSpans: 10_000, concurrentFlushes: 1 });
+  const first = batcher.submit(spans(2));
+  t.mock.timers.tick(100); // the first batch is being written (held by the gate)
+  const second = batcher.submit(spans(3));
+  t.mock.timers.tick(100); // the second batch's interval passes with no free slot
+  writer.gate = Promise.resolve();
+  release();
+  await first;
+  await new Promise((resolve) => setImmediate(resolve)); // the finished flush schedules the next
+  t.mock.timers.tick(0); // no further interval: only the immediate re-flush
+  await second;
+  assert.deepEqual(writer.batches, [2, 3]);
+});

@@ -1,6 +1,7 @@
 /**
  * Gathers accepted spans into batches and commits them through the TraceWriter: a batch is written
- * when it reaches flushMaxSpans or flushIntervalMs after its first span, whichever comes first.
+ * when it reaches flushMaxSpans or flushIntervalMs after its first span, whichever comes first, and
+ * up to `concurrentFlushes` batches are written at once (the writer's parallelism).
  * A submit resolves only when its spans are committed, so an acknowledged span is a stored span.
  */
 import { DucktraceError } from '../../core/errors.js';
@@ -11,6 +12,8 @@ export interface SpanBatcherOptions {
   flushMaxSpans: number;
   flushIntervalMs: number;
   maxQueuedSpans: number;
+  /** Batches written at once; default 1. */
+  concurrentFlushes?: number;
 }
 
 interface Batch {
@@ -24,8 +27,10 @@ const RETRY_AFTER_SECONDS = 1;
 export class SpanBatcher {
   private pending: Batch = { spans: [], waiters: [] };
   private inFlight = 0;
-  private flushing: Promise<void> | null = null;
+  private readonly flushing = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  /** The pending batch's time came while every flush slot was busy. */
+  private overdue = false;
   private stopped = false;
 
   constructor(
@@ -69,10 +74,14 @@ export class SpanBatcher {
 
   /** Commits everything submitted so far. */
   async drain(): Promise<void> {
-    while (this.pending.spans.length > 0 || this.flushing) {
-      if (this.flushing) await this.flushing;
-      else await this.flush();
+    while (this.pending.spans.length > 0 || this.flushing.size > 0) {
+      if (this.pending.spans.length > 0 && this.hasFlushSlot()) void this.flush();
+      else await Promise.race(this.flushing);
     }
+  }
+
+  private hasFlushSlot(): boolean {
+    return this.flushing.size < (this.options.concurrentFlushes ?? 1);
   }
 
   /** Refuses new spans, then commits what was accepted. */
@@ -86,8 +95,9 @@ export class SpanBatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (this.flushing) this.flushing.then(() => this.flushSoon(0), () => this.flushSoon(0));
-      else void this.flush();
+      if (this.pending.spans.length === 0) return;
+      if (this.hasFlushSlot()) void this.flush();
+      else this.overdue = true; // the next finished flush writes it at once
     }, delayMs);
   }
 
@@ -98,9 +108,10 @@ export class SpanBatcher {
     }
     const batch = this.pending;
     this.pending = { spans: [], waiters: [] };
+    this.overdue = false;
     this.inFlight += batch.spans.length;
     const started = performance.now();
-    this.flushing = this.writer
+    const flushing = this.writer
       .append(batch.spans)
       .then(
         () => {
@@ -114,9 +125,11 @@ export class SpanBatcher {
       )
       .finally(() => {
         this.inFlight -= batch.spans.length;
-        this.flushing = null;
-        if (this.pending.spans.length > 0 && !this.timer) this.flushSoon(this.pending.spans.length >= this.options.flushMaxSpans ? 0 : this.options.flushIntervalMs);
+        this.flushing.delete(flushing);
+        if (this.overdue || this.pending.spans.length >= this.options.flushMaxSpans) this.flushSoon(0);
+        else if (this.pending.spans.length > 0 && !this.timer) this.flushSoon(this.options.flushIntervalMs);
       });
-    return this.flushing;
+    this.flushing.add(flushing);
+    return flushing;
   }
 }

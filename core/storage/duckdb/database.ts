@@ -25,8 +25,12 @@ export class Database {
     readonly path: string,
   ) {}
 
-  /** `dataDir` null opens an in-memory database (unit tests). */
-  static async open(dataDir: string | null): Promise<Database> {
+  /**
+   * `dataDir` null opens an in-memory database (unit tests). `memoryLimitMb` caps DuckDB's own memory
+   * (its buffer pool and query state; beyond it DuckDB evicts or fails the query); DuckDB's default is
+   * 80% of the machine's memory.
+   */
+  static async open(dataDir: string | null, memoryLimitMb?: number): Promise<Database> {
     let path = ':memory:';
     if (dataDir !== null) {
       mkdirSync(dataDir, { recursive: true });
@@ -34,7 +38,7 @@ export class Database {
     }
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, LOCKED_DOWN);
+      instance = await DuckDBInstance.create(path, memoryLimitMb === undefined ? LOCKED_DOWN : { ...LOCKED_DOWN, memory_limit: `${memoryLimitMb}MB` });
     } catch (error) {
       throw explainOpenError(error as Error, dataDir ?? path);
     }

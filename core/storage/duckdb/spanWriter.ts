@@ -114,38 +114,60 @@ export function insertSql(): string {
   return `INSERT INTO spans (${columns}) SELECT ${values.join(', ')} FROM (SELECT ${unnested.join(', ')})`;
 }
 
+interface Slot {
+  connection: DuckDBConnection;
+  insert: DuckDBPreparedStatement;
+}
+
+/**
+ * Writes through a pool of connections, one batch per connection at a time: batches on different
+ * connections run at once (DuckDB appends to one table from several transactions without conflict),
+ * so one batch's commit and fsync overlap another's parsing.
+ */
 export class DuckDBTraceWriter implements TraceWriter {
-  private chain: Promise<void> = Promise.resolve();
+  private readonly idle: Slot[];
+  private readonly waiting: Array<(slot: Slot) => void> = [];
 
-  private constructor(
-    private readonly connection: DuckDBConnection,
-    private readonly insert: DuckDBPreparedStatement,
-  ) {}
-
-  static async create(db: Database): Promise<DuckDBTraceWriter> {
-    const connection = await db.connect();
-    return new DuckDBTraceWriter(connection, await connection.prepare(insertSql()));
+  private constructor(private readonly slots: Slot[]) {
+    this.idle = [...slots];
   }
 
-  /** Writes are serialized: the prepared statement holds one batch's parameters at a time. */
-  append(spans: readonly SpanRow[]): Promise<void> {
-    const result = this.chain.then(() => this.write(spans));
-    this.chain = result.catch(() => undefined);
-    return result;
-  }
-
-  private async write(spans: readonly SpanRow[]): Promise<void> {
-    if (spans.length === 0) return;
-    let parameter = 1;
-    for (const column of SPAN_COLUMNS) {
-      for (const json of ENCODINGS[column.name].encode(spans)) this.insert.bindVarchar(parameter++, json);
+  static async create(db: Database, connections = 1): Promise<DuckDBTraceWriter> {
+    const sql = insertSql();
+    const slots: Slot[] = [];
+    for (let i = 0; i < connections; i++) {
+      const connection = await db.connect();
+      slots.push({ connection, insert: await connection.prepare(sql) });
     }
-    // One statement: either every span of the batch is stored or none is.
-    await this.insert.run();
+    return new DuckDBTraceWriter(slots);
+  }
+
+  /** Batches that can be written at once. */
+  get parallelism(): number {
+    return this.slots.length;
+  }
+
+  async append(spans: readonly SpanRow[]): Promise<void> {
+    if (spans.length === 0) return;
+    const slot = this.idle.pop() ?? (await new Promise<Slot>((resolve) => this.waiting.push(resolve)));
+    try {
+      let parameter = 1;
+      for (const column of SPAN_COLUMNS) {
+        for (const text of ENCODINGS[column.name].encode(spans)) slot.insert.bindVarchar(parameter++, text);
+      }
+      // One statement: either every span of the batch is stored or none is.
+      await slot.insert.run();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(slot);
+      else this.idle.push(slot);
+    }
   }
 
   close(): void {
-    this.insert.destroySync();
-    this.connection.closeSync();
+    for (const slot of this.slots) {
+      slot.insert.destroySync();
+      slot.connection.closeSync();
+    }
   }
 }
