@@ -30,6 +30,8 @@ const SPANS = Number(valueOf('--spans') ?? (quick ? 100_000 : 340_000));
 /** After that, the full run fills the server up to this many spans and measures the queries again (0: not). */
 const SCALE = Number(valueOf('--scale') ?? (quick ? 0 : 10_000_000));
 const SCALE_CHUNK = 500_000;
+/** Requests per query case at that scale, where one request can take seconds. */
+const SCALE_ROUNDS = Number(valueOf('--scale-rounds') ?? 10);
 /** Requests in flight, in all, from LOAD_PROCESSES separate processes. */
 const CONCURRENCY = Number(valueOf('--concurrency') ?? 8);
 const LOAD_PROCESSES = Number(valueOf('--processes') ?? 2);
@@ -286,7 +288,7 @@ function expectedStored(...workloads: Workload[]): number {
  * go (so the generator's memory stays small), each later in the hour than the one before, then measures
  * the queries again. Also reports the sustained ingest rate of the fill and the server's peak RSS.
  */
-async function fillAndQuery(server: ServerProcess, stored: number): Promise<Record<string, number>> {
+async function fillAndQuery(server: ServerProcess, stored: number): Promise<Record<string, number | string>> {
   const label = `${Math.round(SCALE / 1e6)}m`;
   const hourStart = Date.now() - 3_600_000;
   const chunks = Math.ceil((SCALE - stored) / SCALE_CHUNK);
@@ -307,7 +309,7 @@ async function fillAndQuery(server: ServerProcess, stored: number): Promise<Reco
   }
   process.stdout.write('\n');
   const stats = processStats(server.child.pid!);
-  const queries = await measureQueries(server.http, queryCases(sample, 'service-01'), ROUNDS);
+  const queries = await measureQueries(server.http, queryCases(sample, 'service-01'), SCALE_ROUNDS);
   return {
     [`ingest.sustained_to_${label}.spans_per_sec`]: Math.round(filled / sendingSeconds),
     [`server.peak_rss_mb_at_${label}`]: round(stats.peakRssMb),
