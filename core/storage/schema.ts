@@ -84,6 +84,17 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
     description: 'sampling_policy column',
     statements: addedColumns(4),
   },
+  {
+    version: 5,
+    description: 'trace_bounds table',
+    // Where in time each trace's spans lie, one row per trace and write batch: reading a trace first
+    // finds its bounds here (a table ~25 times smaller than spans), then scans only the row groups of
+    // spans whose start_time zone maps overlap them, instead of every trace_id in the table.
+    statements: [
+      'CREATE TABLE trace_bounds (trace_id VARCHAR NOT NULL, start_min TIMESTAMP_NS NOT NULL, start_max TIMESTAMP_NS NOT NULL)',
+      'INSERT INTO trace_bounds SELECT trace_id, min(start_time), max(start_time) FROM spans GROUP BY trace_id',
+    ],
+  },
 ];
 
 /**

@@ -145,3 +145,31 @@ test('text of any kind round-trips: quotes, backslashes, control characters, NUL
   reader.close();
   db.close();
 });
+
+test('a trace written in batches an hour apart is read whole, and one from before trace_bounds is found after the upgrade', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-db-'));
+  dirs.push(dir);
+  const [early, late] = decodeExportTraceRequestProtobuf(request([span([], '0000000000000001'), span([], '0000000000000002')]), DEFAULT_SPAN_LIMITS).spans;
+  const lateRow = { ...late!, startTimeUnixNano: early!.startTimeUnixNano + 3_600_000_000_000n };
+  const other = { ...early!, traceId: 'a'.repeat(32) };
+  let db = await Database.open(dir);
+  const writer = await DuckDBTraceWriter.create(db, 2);
+  await Promise.all([writer.append([early!]), writer.append([lateRow, other])]);
+  writer.close();
+  let reader = await DuckDBTraceReader.create(db);
+  assert.deepEqual((await reader.getTraceSpans(early!.traceId)).map((r) => r.spanId), ['0000000000000001', '0000000000000002']);
+  assert.deepEqual([...(await reader.storedSpanKeys([early!.traceId, other.traceId]))].sort(), [spanKey(early!.traceId, '0000000000000001'), spanKey(early!.traceId, '0000000000000002'), spanKey(other.traceId, '0000000000000001')].sort());
+  assert.deepEqual(await reader.getTraceSpans('b'.repeat(32)), []);
+  reader.close();
+  // As a version-4 database left it: spans, and no trace_bounds.
+  const connection = await db.connect();
+  await connection.run('DROP TABLE trace_bounds');
+  await connection.run('DELETE FROM schema_version WHERE version = 5');
+  connection.closeSync();
+  db.close();
+  db = await Database.open(dir);
+  reader = await DuckDBTraceReader.create(db);
+  assert.equal((await reader.getTraceSpans(early!.traceId)).length, 2, 'the upgrade fills trace_bounds from the stored spans');
+  reader.close();
+  db.close();
+});

@@ -31,13 +31,15 @@ export class DuckDBTraceReader implements TraceReader {
     const byTrace = new Map<string, SpanRow[]>();
     const ids = [...new Set(traceIds)];
     if (ids.length === 0) return byTrace;
-    const reader = await this.withTimeout(`reading ${ids.length} trace(s)`, () =>
-      this.connection.runAndReadAll(
-        `SELECT ${SPAN_COLUMN_NAMES.join(', ')} FROM spans WHERE trace_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY trace_id, start_time, span_id`,
-        ids,
-      ),
-    );
-    for (const object of reader.getRowObjects()) {
+    const reader = await this.withTimeout(`reading ${ids.length} trace(s)`, async () => {
+      const bounds = await this.bounds(ids);
+      if (bounds === null) return null;
+      return this.connection.runAndReadAll(
+        `SELECT ${SPAN_COLUMN_NAMES.join(', ')} FROM spans WHERE ${this.traceFilter(ids.length)} ORDER BY trace_id, start_time, span_id`,
+        [...ids, bounds.lo, bounds.hi],
+      );
+    });
+    for (const object of reader?.getRowObjects() ?? []) {
       const row = toSpanRow(object as Record<SpanColumnName, DuckDBValue>);
       let spans = byTrace.get(row.traceId);
       if (!spans) byTrace.set(row.traceId, (spans = []));
@@ -46,13 +48,33 @@ export class DuckDBTraceReader implements TraceReader {
     return byTrace;
   }
 
+  /**
+   * The time range holding every span of these traces, from trace_bounds (null when none is stored):
+   * with it, the scan of spans skips the row groups whose start_time lies outside.
+   */
+  private async bounds(ids: string[]): Promise<{ lo: string; hi: string } | null> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT epoch_ns(min(start_min))::VARCHAR AS lo, epoch_ns(max(start_max))::VARCHAR AS hi FROM trace_bounds WHERE trace_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`,
+      ids,
+    );
+    const row = reader.getRowObjects()[0];
+    return row?.lo === null || row?.lo === undefined ? null : { lo: String(row.lo), hi: String(row.hi) };
+  }
+
+  /** `trace_id IN ($1..$n) AND start_time within ($n+1, $n+2)`, the bounds as unix nanoseconds. */
+  private traceFilter(n: number): string {
+    return `trace_id IN (${Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ')}) AND start_time BETWEEN make_timestamp_ns($${n + 1}::BIGINT) AND make_timestamp_ns($${n + 2}::BIGINT)`;
+  }
+
   async storedSpanKeys(traceIds: string[]): Promise<Set<string>> {
     const ids = [...new Set(traceIds)];
     if (ids.length === 0) return new Set();
-    const reader = await this.withTimeout(`looking up ${ids.length} trace(s)`, () =>
-      this.connection.runAndReadAll(`SELECT trace_id, span_id FROM spans WHERE trace_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`, ids),
-    );
-    return new Set(reader.getRowObjects().map((row) => spanKey(String(row.trace_id), String(row.span_id))));
+    const reader = await this.withTimeout(`looking up ${ids.length} trace(s)`, async () => {
+      const bounds = await this.bounds(ids);
+      if (bounds === null) return null;
+      return this.connection.runAndReadAll(`SELECT trace_id, span_id FROM spans WHERE ${this.traceFilter(ids.length)}`, [...ids, bounds.lo, bounds.hi]);
+    });
+    return new Set((reader?.getRowObjects() ?? []).map((row) => spanKey(String(row.trace_id), String(row.span_id))));
   }
 
   /** Interrupts the reader's connection when `run` takes longer than the query time limit. */

@@ -117,6 +117,23 @@ export function insertSql(): string {
 interface Slot {
   connection: DuckDBConnection;
   insert: DuckDBPreparedStatement;
+  insertBounds: DuckDBPreparedStatement;
+}
+
+const INSERT_BOUNDS_SQL = `INSERT INTO trace_bounds SELECT unnest(from_json($1::VARCHAR, '["VARCHAR"]')),
+  make_timestamp_ns(unnest(from_json($2::VARCHAR, '["BIGINT"]'))), make_timestamp_ns(unnest(from_json($3::VARCHAR, '["BIGINT"]')))`;
+
+/** Each trace's earliest and latest span start in the batch, as the three JSON parameters of INSERT_BOUNDS_SQL. */
+export function traceBounds(spans: readonly SpanRow[]): [string, string, string] {
+  const bounds = new Map<string, [bigint, bigint]>();
+  for (const span of spans) {
+    const known = bounds.get(span.traceId);
+    if (!known) bounds.set(span.traceId, [span.startTimeUnixNano, span.startTimeUnixNano]);
+    else if (span.startTimeUnixNano < known[0]) known[0] = span.startTimeUnixNano;
+    else if (span.startTimeUnixNano > known[1]) known[1] = span.startTimeUnixNano;
+  }
+  const values = [...bounds.values()];
+  return [JSON.stringify([...bounds.keys()]), `[${values.map((b) => b[0]).join(',')}]`, `[${values.map((b) => b[1]).join(',')}]`];
 }
 
 /**
@@ -137,7 +154,7 @@ export class DuckDBTraceWriter implements TraceWriter {
     const slots: Slot[] = [];
     for (let i = 0; i < connections; i++) {
       const connection = await db.connect();
-      slots.push({ connection, insert: await connection.prepare(sql) });
+      slots.push({ connection, insert: await connection.prepare(sql), insertBounds: await connection.prepare(INSERT_BOUNDS_SQL) });
     }
     return new DuckDBTraceWriter(slots);
   }
@@ -155,8 +172,17 @@ export class DuckDBTraceWriter implements TraceWriter {
       for (const column of SPAN_COLUMNS) {
         for (const text of ENCODINGS[column.name].encode(spans)) slot.insert.bindVarchar(parameter++, text);
       }
-      // One statement: either every span of the batch is stored or none is.
-      await slot.insert.run();
+      traceBounds(spans).forEach((text, i) => slot.insertBounds.bindVarchar(i + 1, text));
+      // One transaction: the batch's spans and their traces' bounds are stored together or not at all.
+      await slot.connection.run('BEGIN TRANSACTION');
+      try {
+        await slot.insert.run();
+        await slot.insertBounds.run();
+        await slot.connection.run('COMMIT');
+      } catch (error) {
+        await slot.connection.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
     } finally {
       const next = this.waiting.shift();
       if (next) next(slot);
@@ -167,6 +193,7 @@ export class DuckDBTraceWriter implements TraceWriter {
   close(): void {
     for (const slot of this.slots) {
       slot.insert.destroySync();
+      slot.insertBounds.destroySync();
       slot.connection.closeSync();
     }
   }
