@@ -138,4 +138,3 @@ export const DEFAULT_UI_DIR = fileURLToPath(new URL('./ui/dist', import.meta.url
 export function resolveUiDir(configured: string): string {
   return configured === '' ? DEFAULT_UI_DIR : resolve(configured);
 }
-

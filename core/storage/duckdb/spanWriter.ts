@@ -1,6 +1,7 @@
 /**
  * Writes span rows to the spans table with one prepared INSERT per batch whose parameters are the
- * batch's columns as JSON text: DuckDB parses them natively (from_json) and builds the rows itself.
+ * batch's columns as JSON text: DuckDB parses them natively (from_json) and builds the rows itself;
+ * the batch's traces' time bounds go to trace_bounds in the same transaction.
  * Measured against an appender fed value by value, this is faster (a few calls across the native
  * boundary per batch instead of one per string) and runs off the event loop, where the appender's
  * flush blocked it; see `npm run bench` (ceilings.duckdb_append).
