@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { decodeExportTraceRequestProtobuf } from '../core/otlp/decodeProtobuf.js
 import { DEFAULT_SPAN_LIMITS } from '../core/otlp/limits.js';
 import { Database } from '../core/storage/duckdb/database.js';
 import { DuckDBTraceWriter } from '../core/storage/duckdb/spanWriter.js';
+import { encodeFrame } from '../collector/wal/writeAheadLog.js';
 import type { Workload } from './workload.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,20 +67,7 @@ export async function startNoopServer(): Promise<{ port: number; stop: () => Pro
   };
 }
 
-interface Lz4Block {
-  encodeBound(size: number): number;
-  encodeBlock(input: Buffer, output: Buffer): number;
-}
-const lz4 = createRequire(import.meta.url)('lz4') as Lz4Block;
-
-/** Bytes of the requests each compressed as one lz4 block (what the write-ahead log uses). */
+/** Bytes of the requests each compressed as one lz4 block, exactly as the write-ahead log frames a record (raw when lz4 cannot shrink it). */
 export function lz4Bytes(requests: Buffer[]): number {
-  let total = 0;
-  for (const body of requests) {
-    const output = Buffer.allocUnsafe(lz4.encodeBound(body.length));
-    const written = lz4.encodeBlock(body, output);
-    // lz4 answers 0 when the block would not shrink; it is then stored raw.
-    total += written === 0 ? body.length : written;
-  }
-  return total;
+  return requests.reduce((total, body) => total + encodeFrame(0n, body).payloadBytes, 0);
 }

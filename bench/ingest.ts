@@ -18,6 +18,7 @@ import { decodeExportTraceRequestProtobuf } from '../core/otlp/decodeProtobuf.js
 import { DEFAULT_SPAN_LIMITS } from '../core/otlp/limits.js';
 import { DATABASE_FILE } from '../core/storage/duckdb/database.js';
 import { decodeToObjectGraph } from './objectGraphDecoder.js';
+import { metricValue } from '../test/helpers/server.js';
 import { lz4Bytes, measureDuckdbAppend, startNoopServer } from './ceilings.js';
 import { measureQueries, queryCases } from './queries.js';
 import { generateWorkload, type Workload } from './workload.js';
@@ -91,16 +92,9 @@ function processStats(pid: number): { cpuSec: number; peakRssMb: number } {
 async function waitForStored(port: number, spans: number): Promise<void> {
   for (;;) {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    if (metric(text, 'ducktrace_spans_stored_total') >= spans) return;
+    if (metricValue(text, 'ducktrace_spans_stored_total') >= spans) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-function metric(text: string, name: string): number {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(name) && /^[a-z_]+(\{|\s)/.test(line) && line.split(/[{\s]/)[0] === name)
-    .reduce((sum, line) => sum + Number(line.split(/\s+/).pop()), 0);
 }
 
 type Transport = 'http-protobuf' | 'http-json' | 'grpc';
@@ -207,7 +201,7 @@ async function main(): Promise<void> {
   const httpJson = await drive(jsonLoad, 'http-json', server.otlpHttp, stored(protobufLoad.spans + jsonLoad.spans));
   const grpcResult = await drive(grpcLoad, 'grpc', server.otlpGrpc, stored(protobufLoad.spans + jsonLoad.spans + grpcLoad.spans));
   const walMetrics = await (await fetch(`http://127.0.0.1:${server.http}/metrics`)).text();
-  const walRatio = metric(walMetrics, 'ducktrace_wal_uncompressed_bytes_total') / metric(walMetrics, 'ducktrace_wal_compressed_bytes_total');
+  const walRatio = metricValue(walMetrics, 'ducktrace_wal_uncompressed_bytes_total') / metricValue(walMetrics, 'ducktrace_wal_compressed_bytes_total');
   // CPU and memory of ingest alone, before the query cases.
   const stats = processStats(server.child.pid!);
   const queryResults = await measureQueries(server.http, queryCases(protobufLoad.traceIds, 'service-01'), ROUNDS);

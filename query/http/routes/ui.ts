@@ -28,7 +28,7 @@ export const uiRoutes: FastifyPluginAsync<UiOptions> = async (app, { uiDir }) =>
     wildcard: false,
     index: false,
     setHeaders: (reply, path) => {
-      const immutable = path.includes(`${join(uiDir, 'assets')}`);
+      const immutable = path.includes(join(uiDir, 'assets'));
       reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
