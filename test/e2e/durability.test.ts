@@ -248,19 +248,26 @@ describe('SIGKILL mid-stream with tail sampling, then a restart on the same data
     const state = { stop: false };
     const load = startLoad(first, { http: 4, grpc: 2 }, state);
     const started = Date.now();
-    // Kill once the load has run a while, some traces are decided and stored, and others still wait.
+    // Kill once the load has run a while, some traces are decided and stored, others still wait, and the
+    // log on disk still holds records of stored traces (so the replay meets spans already stored).
     let atKill = { pendingTraces: 0, storedSpans: 0 };
+    let storedBeforeKill = new Set<string>();
     await waitFor(
       async () => {
         const text = await fetchMetrics(first);
         atKill = { pendingTraces: metricValue(text, 'ducktrace_tail_sampling_traces_pending'), storedSpans: metricValue(text, 'ducktrace_spans_stored_total') };
-        return Date.now() - started >= LOAD_MS && atKill.pendingTraces > 0 && atKill.storedSpans > 0 ? true : undefined;
+        if (Date.now() - started < LOAD_MS || atKill.pendingTraces === 0 || atKill.storedSpans === 0) return undefined;
+        storedBeforeKill = new Set((await sqlRows(first, 'SELECT DISTINCT trace_id FROM spans')).map((row) => row[0]!));
+        return [...readWalDir(dataDir).spanKeys].some((spanKey) => storedBeforeKill.has(spanKey.slice(0, 32))) ? true : undefined;
       },
-      'traces pending in the tail sampler while others are stored',
+      'traces pending in the tail sampler while others are stored, with records of stored traces still in the log',
       10_000,
       20,
     );
-    const storedBeforeKill = new Set((await sqlRows(first, 'SELECT DISTINCT trace_id FROM spans')).map((row) => row[0]!));
+    // Reading the log blocked this process (and its senders) for a moment: let every sender start a new
+    // export, so that the kill finds exports in flight.
+    const sentAtLook = load.exports.length;
+    await waitFor(async () => (load.exports.length >= sentAtLook + 6 ? true : undefined), 'the senders to resume after the look at the log', 5_000, 1);
     state.stop = true;
     const exit = await first.stop('SIGKILL');
     await load.done;
