@@ -102,6 +102,50 @@ describe('search', () => {
   });
 });
 
+test('search: traces written across batches are summarized whole; one longer than the range is found only with a span in it', async () => {
+  const batchedDb = await Database.open(null);
+  const writer = await DuckDBTraceWriter.create(batchedDb, 2);
+  const at = (seconds: bigint) => START + seconds * SECOND;
+  const [split, straddling, around] = ['a', 'b', 'c'].map((c) => c.repeat(32));
+  // One trace over three batches; one batch holding a span before, in and after the range; one with spans only around it.
+  await writer.append([spanRow({ traceId: split!, spanId: '1'.repeat(16), serviceName: 'gateway', name: 'GET /', startTimeUnixNano: at(0n), durationNs: 305n * SECOND })]);
+  await Promise.all([
+    writer.append([spanRow({ traceId: split!, spanId: '2'.repeat(16), parentSpanId: '1'.repeat(16), serviceName: 'api', name: 'call', startTimeUnixNano: at(100n), durationNs: SECOND, statusCode: 2 })]),
+    writer.append([
+      spanRow({ traceId: split!, spanId: '3'.repeat(16), parentSpanId: '1'.repeat(16), serviceName: 'api', name: 'call', startTimeUnixNano: at(300n), durationNs: 5n * SECOND }),
+      ...[0n, 100n, 300n].map((s, i) => spanRow({ traceId: straddling!, spanId: String(i + 1).repeat(16), parentSpanId: i === 0 ? '' : '1'.repeat(16), serviceName: 'api', name: 'long', startTimeUnixNano: at(s), durationNs: SECOND })),
+      ...[0n, 300n].map((s, i) => spanRow({ traceId: around!, spanId: String(i + 1).repeat(16), parentSpanId: i === 0 ? '' : '9'.repeat(16), serviceName: 'api', name: 'around', startTimeUnixNano: at(s), durationNs: SECOND })),
+    ]),
+  ]);
+  writer.close();
+  const batchedExecutor = new DuckDBQueryExecutor(batchedDb, 10_000);
+  try {
+    const result = await searchTraces(batchedExecutor, { range: { startNs: at(50n), endNs: at(200n) }, attributes: [], limit: 10 });
+    assert.deepEqual(result.traces.map((t) => t.traceId).sort(), [split, straddling]);
+    const trace = result.traces.find((t) => t.traceId === split)!;
+    assert.deepEqual(trace, {
+      traceId: split,
+      rootService: 'gateway',
+      rootOperation: 'GET /',
+      hasRoot: true,
+      startTimeUnixNano: String(at(0n)),
+      durationNs: String(305n * SECOND),
+      spanCount: 3,
+      errorCount: 1,
+      orphanCount: 0,
+      services: [
+        { service: 'api', spanCount: 2, errorCount: 1 },
+        { service: 'gateway', spanCount: 1, errorCount: 0 },
+      ],
+    });
+    const orphaned = await searchTraces(batchedExecutor, { range: { startNs: at(0n), endNs: at(400n) }, operation: 'around', attributes: [], limit: 10 });
+    assert.deepEqual(orphaned.traces.map((t) => [t.traceId, t.spanCount, t.orphanCount]), [[around, 2, 1]]);
+  } finally {
+    batchedExecutor.close();
+    batchedDb.close();
+  }
+});
+
 describe('latency', () => {
   const percentiles = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
 

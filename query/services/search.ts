@@ -68,7 +68,26 @@ export function decodeCursor(cursor: string): { startNs: bigint; traceId: string
   throw invalid('cursor', 'is not a cursor this server gave out');
 }
 
-/** The SQL and its parameters: pure, so the plan is testable without a database. */
+/** Whether the search filters on anything a span carries beyond its start time. */
+function hasSpanFilter(search: TraceSearch): boolean {
+  return (
+    search.service !== undefined ||
+    search.operation !== undefined ||
+    search.spanMinDurationNs !== undefined ||
+    search.spanMaxDurationNs !== undefined ||
+    search.spanKind !== undefined ||
+    search.spanStatusCodes !== undefined ||
+    search.traceIds !== undefined ||
+    search.attributes.length > 0
+  );
+}
+
+/**
+ * The SQL of a search's first step and its parameters: pure, so the plan is testable without a
+ * database. It finds the traces with a span matching every span-level filter in the range, summarizes
+ * them from trace_summaries (one small row per trace and write batch, instead of every span), applies
+ * the trace-level filters and keeps one page, newest first, with the time bounds of each trace's spans.
+ */
 export function searchSql(search: TraceSearch): { sql: string; params: QueryParams } {
   const params: QueryParams = {
     start: search.range.startNs,
@@ -132,33 +151,58 @@ export function searchSql(search: TraceSearch): { sql: string; params: QueryPara
     params.cursorTrace = cursor.traceId;
   }
 
+  const inRange = (column: string) => `${column} BETWEEN make_timestamp_ns($start::BIGINT) AND make_timestamp_ns($end::BIGINT)`;
+  // Without span filters, every trace with a span in the range: a summary whose first or last span
+  // start lies in it is one (both are span starts); one that straddles the range (a trace longer than
+  // the range) is checked against its spans.
+  const candidates = hasSpanFilter(search)
+    ? `SELECT DISTINCT s.trace_id FROM spans s WHERE ${spanWhere.join(' AND ')}`
+    : `SELECT trace_id FROM trace_summaries WHERE ${inRange('start_min')} OR ${inRange('start_max')}
+  UNION
+  SELECT s.trace_id FROM spans s SEMI JOIN (
+    SELECT trace_id FROM trace_summaries WHERE start_min < make_timestamp_ns($start::BIGINT) AND start_max > make_timestamp_ns($end::BIGINT)
+  ) x ON s.trace_id = x.trace_id
+  WHERE ${spanWhere.join(' AND ')}`;
+  const rootRank = '(NOT has_root, root_start, root_span_id)';
   const sql = `
 WITH candidates AS (
-  SELECT DISTINCT s.trace_id FROM spans s WHERE ${spanWhere.join(' AND ')}
-),
-trace_spans AS (
-  SELECT s.trace_id, s.span_id, s.parent_span_id, s.service_name, s.name, epoch_ns(s.start_time) AS start_ns, s.duration_ns, s.status_code
-  FROM spans s SEMI JOIN candidates c ON s.trace_id = c.trace_id
-  WHERE s.start_time >= make_timestamp_ns(($start - $margin)::BIGINT) AND s.start_time <= make_timestamp_ns(($end + $margin)::BIGINT)
+  ${candidates}
 ),
 summaries AS (
-  SELECT trace_id,
-    min(start_ns) AS start_ns,
-    max(start_ns + duration_ns) AS end_ns,
-    count(*) AS span_count,
-    count(*) FILTER (WHERE status_code = ${STATUS_CODE_ERROR}) AS error_count,
-    arg_min(service_name, (parent_span_id <> '', start_ns, span_id)) AS root_service,
-    arg_min(name, (parent_span_id <> '', start_ns, span_id)) AS root_operation,
-    bool_or(parent_span_id = '') AS has_root
-  FROM trace_spans GROUP BY trace_id
-),
-page AS (
-  SELECT * FROM summaries ${traceWhere.length > 0 ? `WHERE ${traceWhere.join(' AND ')}` : ''}
-  ORDER BY start_ns DESC, trace_id DESC LIMIT $limit
+  SELECT t.trace_id,
+    epoch_ns(min(t.start_min)) AS start_ns,
+    epoch_ns(max(t.end_max)) AS end_ns,
+    epoch_ns(max(t.start_max)) AS last_start_ns,
+    sum(t.span_count) AS span_count,
+    sum(t.error_count) AS error_count,
+    arg_min(t.root_service, ${rootRank}) AS root_service,
+    arg_min(t.root_operation, ${rootRank}) AS root_operation,
+    bool_or(t.has_root) AS has_root
+  FROM trace_summaries t SEMI JOIN candidates c ON t.trace_id = c.trace_id
+  WHERE t.start_max >= make_timestamp_ns(($start - $margin)::BIGINT) AND t.start_min <= make_timestamp_ns(($end + $margin)::BIGINT)
+  GROUP BY t.trace_id
+)
+SELECT * FROM summaries ${traceWhere.length > 0 ? `WHERE ${traceWhere.join(' AND ')}` : ''}
+ORDER BY start_ns DESC, trace_id DESC LIMIT $limit`;
+  return { sql, params };
+}
+
+/**
+ * The second step: for a page of traces, spans per service and orphans (spans whose parent is not
+ * stored), read from only the row groups of the page's time bounds.
+ */
+export function pageDetailsSql(traceIds: string[], fromNs: bigint, toNs: bigint): { sql: string; params: QueryParams } {
+  const params: QueryParams = { from: fromNs, to: toNs };
+  traceIds.forEach((id, i) => (params[`t${i}`] = id));
+  const sql = `
+WITH trace_spans AS (
+  SELECT trace_id, span_id, parent_span_id, service_name, status_code FROM spans
+  WHERE trace_id IN (${traceIds.map((_, i) => `$t${i}`).join(', ')})
+    AND start_time BETWEEN make_timestamp_ns($from::BIGINT) AND make_timestamp_ns($to::BIGINT)
 ),
 orphans AS (
   SELECT t.trace_id, count(*) AS orphan_count
-  FROM trace_spans t SEMI JOIN page USING (trace_id)
+  FROM trace_spans t
   WHERE t.parent_span_id <> '' AND NOT EXISTS (
     SELECT 1 FROM trace_spans p WHERE p.trace_id = t.trace_id AND p.span_id = t.parent_span_id
   )
@@ -167,26 +211,36 @@ orphans AS (
 per_service AS (
   SELECT trace_id, list({'service': service_name, 'spanCount': n, 'errorCount': e} ORDER BY service_name) AS services
   FROM (
-    SELECT t.trace_id, t.service_name, count(*) AS n, count(*) FILTER (WHERE t.status_code = ${STATUS_CODE_ERROR}) AS e
-    FROM trace_spans t SEMI JOIN page USING (trace_id) GROUP BY ALL
+    SELECT trace_id, service_name, count(*) AS n, count(*) FILTER (WHERE status_code = ${STATUS_CODE_ERROR}) AS e
+    FROM trace_spans GROUP BY ALL
   ) GROUP BY trace_id
 )
-SELECT page.*, coalesce(orphans.orphan_count, 0) AS orphan_count, per_service.services
-FROM page LEFT JOIN orphans USING (trace_id) JOIN per_service USING (trace_id)
-ORDER BY start_ns DESC, trace_id DESC`;
+SELECT per_service.trace_id, coalesce(orphans.orphan_count, 0) AS orphan_count, per_service.services
+FROM per_service LEFT JOIN orphans USING (trace_id)`;
   return { sql, params };
 }
 
 export async function searchTraces(executor: QueryExecutor, search: TraceSearch): Promise<SearchResult> {
   const { sql, params } = searchSql(search);
   const rows = await executor.all(sql, params);
-  const page = rows.slice(0, search.limit).map(toSummary);
-  const last = rows.length > search.limit ? page[page.length - 1] : undefined;
-  return { traces: page, nextCursor: last ? encodeCursor(BigInt(last.startTimeUnixNano), last.traceId) : null };
+  const page = rows.slice(0, search.limit);
+  const details = new Map<string, Record<string, unknown>>();
+  if (page.length > 0) {
+    // The page's spans lie between its earliest and latest span start, and only those within the margin count.
+    const from = page.map((row) => row.start_ns as bigint).reduce((a, b) => (b < a ? b : a));
+    const to = page.map((row) => row.last_start_ns as bigint).reduce((a, b) => (b > a ? b : a));
+    const lowest = search.range.startNs - TRACE_MARGIN_NS;
+    const highest = search.range.endNs + TRACE_MARGIN_NS;
+    const pageDetails = pageDetailsSql(page.map((row) => String(row.trace_id)), from < lowest ? lowest : from, to > highest ? highest : to);
+    for (const row of await executor.all(pageDetails.sql, pageDetails.params)) details.set(String(row.trace_id), row);
+  }
+  const traces = page.map((row) => toSummary(row, details.get(String(row.trace_id))));
+  const last = rows.length > search.limit ? traces[traces.length - 1] : undefined;
+  return { traces, nextCursor: last ? encodeCursor(BigInt(last.startTimeUnixNano), last.traceId) : null };
 }
 
-function toSummary(row: Record<string, unknown>): TraceSummary {
-  const services = row.services as Array<{ service: string; spanCount: bigint; errorCount: bigint }>;
+function toSummary(row: Record<string, unknown>, details: Record<string, unknown> | undefined): TraceSummary {
+  const services = (details?.services ?? []) as Array<{ service: string; spanCount: bigint; errorCount: bigint }>;
   return {
     traceId: String(row.trace_id),
     rootService: String(row.root_service),
@@ -196,7 +250,7 @@ function toSummary(row: Record<string, unknown>): TraceSummary {
     durationNs: String((row.end_ns as bigint) - (row.start_ns as bigint)),
     spanCount: Number(row.span_count),
     errorCount: Number(row.error_count),
-    orphanCount: Number(row.orphan_count),
+    orphanCount: Number(details?.orphan_count ?? 0),
     services: services.map((s) => ({ service: s.service, spanCount: Number(s.spanCount), errorCount: Number(s.errorCount) })),
   };
 }

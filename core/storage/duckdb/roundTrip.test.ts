@@ -12,6 +12,7 @@ import { decodeExportTraceRequestProtobuf } from '../../otlp/decodeProtobuf.js';
 import { DEFAULT_SPAN_LIMITS } from '../../otlp/limits.js';
 import { MIGRATIONS, SCHEMA_VERSION, SPAN_COLUMN_NAMES } from '../schema.js';
 import { spanKey } from '../types.js';
+import { STATUS_CODE_ERROR } from '../../model/span.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DATABASE_FILE, Database } from './database.js';
 import { DuckDBTraceReader } from './spanReader.js';
@@ -146,30 +147,50 @@ test('text of any kind round-trips: quotes, backslashes, control characters, NUL
   db.close();
 });
 
-test('a trace written in batches an hour apart is read whole, and one from before trace_bounds is found after the upgrade', async () => {
+test('a trace written in batches an hour apart is read whole, and the upgrade to trace_summaries summarizes stored spans as the writer does', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ducktrace-db-'));
   dirs.push(dir);
   const [early, late] = decodeExportTraceRequestProtobuf(request([span([], '0000000000000001'), span([], '0000000000000002')]), DEFAULT_SPAN_LIMITS).spans;
-  const lateRow = { ...late!, startTimeUnixNano: early!.startTimeUnixNano + 3_600_000_000_000n };
+  const lateRow = { ...late!, startTimeUnixNano: early!.startTimeUnixNano + 3_600_000_000_000n, statusCode: STATUS_CODE_ERROR };
   const other = { ...early!, traceId: 'a'.repeat(32) };
+  const child = { ...early!, traceId: 'a'.repeat(32), spanId: '0000000000000009', parentSpanId: '0000000000000001', serviceName: 'child', durationNs: 10n ** 12n };
   let db = await Database.open(dir);
   const writer = await DuckDBTraceWriter.create(db, 2);
-  await Promise.all([writer.append([early!]), writer.append([lateRow, other])]);
+  await Promise.all([writer.append([early!]), writer.append([lateRow, child, other])]);
   writer.close();
   let reader = await DuckDBTraceReader.create(db);
   assert.deepEqual((await reader.getTraceSpans(early!.traceId)).map((r) => r.spanId), ['0000000000000001', '0000000000000002']);
-  assert.deepEqual([...(await reader.storedSpanKeys([early!.traceId, other.traceId]))].sort(), [spanKey(early!.traceId, '0000000000000001'), spanKey(early!.traceId, '0000000000000002'), spanKey(other.traceId, '0000000000000001')].sort());
+  assert.deepEqual([...(await reader.storedSpanKeys([early!.traceId, other.traceId]))].sort(), [spanKey(early!.traceId, '0000000000000001'), spanKey(early!.traceId, '0000000000000002'), spanKey(other.traceId, '0000000000000001'), spanKey(other.traceId, '0000000000000009')].sort());
   assert.deepEqual(await reader.getTraceSpans('b'.repeat(32)), []);
   reader.close();
-  // As a version-4 database left it: spans, and no trace_bounds.
-  const connection = await db.connect();
-  await connection.run('DROP TABLE trace_bounds');
-  await connection.run('DELETE FROM schema_version WHERE version = 5');
+  // Per trace, what search reads from trace_summaries: written by the writer, then rebuilt from spans by the upgrade.
+  const perTrace = `SELECT trace_id, min(start_min)::VARCHAR AS start_min, max(start_max)::VARCHAR AS start_max, max(end_max)::VARCHAR AS end_max,
+    sum(span_count)::INTEGER AS spans, sum(error_count)::INTEGER AS errors, bool_or(has_root) AS has_root,
+    arg_min(root_service, (NOT has_root, root_start, root_span_id)) AS root_service, arg_min(root_operation, (NOT has_root, root_start, root_span_id)) AS root_operation
+    FROM trace_summaries GROUP BY trace_id ORDER BY trace_id`;
+  let connection = await db.connect();
+  const written = (await connection.runAndReadAll(perTrace)).getRowObjectsJS();
+  assert.equal(written.length, 2);
+  assert.deepEqual(
+    written.map((r) => [r.spans, r.errors, r.has_root, r.root_service]),
+    [
+      [2, 1, true, early!.serviceName],
+      [2, 0, true, other.serviceName],
+    ],
+  );
+  // As a version-5 database left it: spans and trace_bounds, no trace_summaries.
+  await connection.run('DROP TABLE trace_summaries');
+  await connection.run('CREATE TABLE trace_bounds (trace_id VARCHAR NOT NULL, start_min TIMESTAMP_NS NOT NULL, start_max TIMESTAMP_NS NOT NULL)');
+  await connection.run('DELETE FROM schema_version WHERE version = 6');
   connection.closeSync();
   db.close();
   db = await Database.open(dir);
   reader = await DuckDBTraceReader.create(db);
-  assert.equal((await reader.getTraceSpans(early!.traceId)).length, 2, 'the upgrade fills trace_bounds from the stored spans');
+  assert.equal((await reader.getTraceSpans(early!.traceId)).length, 2, 'the upgrade fills trace_summaries from the stored spans');
+  connection = await db.connect();
+  assert.deepEqual((await connection.runAndReadAll(perTrace)).getRowObjectsJS(), written);
+  assert.equal((await connection.runAndReadAll("SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'trace_bounds'")).getRowObjectsJS()[0]!.n, 0);
+  connection.closeSync();
   reader.close();
   db.close();
 });

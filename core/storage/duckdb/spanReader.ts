@@ -49,12 +49,12 @@ export class DuckDBTraceReader implements TraceReader {
   }
 
   /**
-   * The time range holding every span of these traces, from trace_bounds (null when none is stored):
+   * The time range holding every span of these traces, from trace_summaries (null when none is stored):
    * with it, the scan of spans skips the row groups whose start_time lies outside.
    */
   private async bounds(ids: string[]): Promise<{ lo: string; hi: string } | null> {
     const reader = await this.connection.runAndReadAll(
-      `SELECT epoch_ns(min(start_min))::VARCHAR AS lo, epoch_ns(max(start_max))::VARCHAR AS hi FROM trace_bounds WHERE trace_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`,
+      `SELECT epoch_ns(min(start_min))::VARCHAR AS lo, epoch_ns(max(start_max))::VARCHAR AS hi FROM trace_summaries WHERE trace_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`,
       ids,
     );
     const row = reader.getRowObjects()[0];

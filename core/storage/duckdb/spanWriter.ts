@@ -1,13 +1,13 @@
 /**
  * Writes span rows to the spans table with one prepared INSERT per batch whose parameters are the
  * batch's columns as JSON text: DuckDB parses them natively (from_json) and builds the rows itself;
- * the batch's traces' time bounds go to trace_bounds in the same transaction.
+ * a summary of each of the batch's traces goes to trace_summaries in the same transaction.
  * Measured against an appender fed value by value, this is faster (a few calls across the native
  * boundary per batch instead of one per string) and runs off the event loop, where the appender's
  * flush blocked it; see `npm run bench` (ceilings.duckdb_append).
  */
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
-import type { Attributes, SpanRow } from '../../model/span.js';
+import { STATUS_CODE_ERROR, type Attributes, type SpanRow } from '../../model/span.js';
 import { SPAN_COLUMNS } from '../schema.js';
 import type { TraceWriter } from '../types.js';
 import type { Database } from './database.js';
@@ -118,23 +118,79 @@ export function insertSql(): string {
 interface Slot {
   connection: DuckDBConnection;
   insert: DuckDBPreparedStatement;
-  insertBounds: DuckDBPreparedStatement;
+  insertSummaries: DuckDBPreparedStatement;
 }
 
-const INSERT_BOUNDS_SQL = `INSERT INTO trace_bounds SELECT unnest(from_json($1::VARCHAR, '["VARCHAR"]')),
-  make_timestamp_ns(unnest(from_json($2::VARCHAR, '["BIGINT"]'))), make_timestamp_ns(unnest(from_json($3::VARCHAR, '["BIGINT"]')))`;
+const SUMMARY_PARAMETERS: Array<[string, string]> = [
+  ['trace_id', '"VARCHAR"'],
+  ['start_min', '"BIGINT"'],
+  ['start_max', '"BIGINT"'],
+  ['end_max', '"BIGINT"'],
+  ['span_count', '"UINTEGER"'],
+  ['error_count', '"UINTEGER"'],
+  ['has_root', '"BOOLEAN"'],
+  ['root_start', '"BIGINT"'],
+  ['root_span_id', '"VARCHAR"'],
+  ['root_service', '"VARCHAR"'],
+  ['root_operation', '"VARCHAR"'],
+];
+const TIMESTAMPS = new Set(['start_min', 'start_max', 'end_max', 'root_start']);
 
-/** Each trace's earliest and latest span start in the batch, as the three JSON parameters of INSERT_BOUNDS_SQL. */
-export function traceBounds(spans: readonly SpanRow[]): [string, string, string] {
-  const bounds = new Map<string, [bigint, bigint]>();
+const INSERT_SUMMARIES_SQL = `INSERT INTO trace_summaries (${SUMMARY_PARAMETERS.map(([name]) => name).join(', ')})
+SELECT ${SUMMARY_PARAMETERS.map(([name]) => (TIMESTAMPS.has(name) ? `make_timestamp_ns(${name})` : name)).join(', ')}
+FROM (SELECT ${SUMMARY_PARAMETERS.map(([name, type], i) => `unnest(from_json($${i + 1}::VARCHAR, '[${type}]')) AS ${name}`).join(', ')})`;
+
+interface TraceSummary {
+  startMin: bigint;
+  startMax: bigint;
+  endMax: bigint;
+  spanCount: number;
+  errorCount: number;
+  /** The span that stands for the trace's root in this batch: a root span if there is one, else the earliest. */
+  root: SpanRow;
+}
+
+/** Ranks root candidates as the query side does: spans without a parent first, then the earliest, then by span id. */
+function isBetterRoot(span: SpanRow, than: SpanRow): boolean {
+  const isRoot = span.parentSpanId === '';
+  if (isRoot !== (than.parentSpanId === '')) return isRoot;
+  if (span.startTimeUnixNano !== than.startTimeUnixNano) return span.startTimeUnixNano < than.startTimeUnixNano;
+  return span.spanId < than.spanId;
+}
+
+/** One summary per trace of the batch, as the JSON parameters of INSERT_SUMMARIES_SQL in SUMMARY_PARAMETERS order. */
+export function traceSummaries(spans: readonly SpanRow[]): string[] {
+  const summaries = new Map<string, TraceSummary>();
   for (const span of spans) {
-    const known = bounds.get(span.traceId);
-    if (!known) bounds.set(span.traceId, [span.startTimeUnixNano, span.startTimeUnixNano]);
-    else if (span.startTimeUnixNano < known[0]) known[0] = span.startTimeUnixNano;
-    else if (span.startTimeUnixNano > known[1]) known[1] = span.startTimeUnixNano;
+    const end = span.startTimeUnixNano + span.durationNs;
+    const error = span.statusCode === STATUS_CODE_ERROR ? 1 : 0;
+    const known = summaries.get(span.traceId);
+    if (!known) {
+      summaries.set(span.traceId, { startMin: span.startTimeUnixNano, startMax: span.startTimeUnixNano, endMax: end, spanCount: 1, errorCount: error, root: span });
+      continue;
+    }
+    if (span.startTimeUnixNano < known.startMin) known.startMin = span.startTimeUnixNano;
+    if (span.startTimeUnixNano > known.startMax) known.startMax = span.startTimeUnixNano;
+    if (end > known.endMax) known.endMax = end;
+    known.spanCount++;
+    known.errorCount += error;
+    if (isBetterRoot(span, known.root)) known.root = span;
   }
-  const values = [...bounds.values()];
-  return [JSON.stringify([...bounds.keys()]), `[${values.map((b) => b[0]).join(',')}]`, `[${values.map((b) => b[1]).join(',')}]`];
+  const all = [...summaries.values()];
+  const numbers = (value: (s: TraceSummary) => bigint | number | boolean) => `[${all.map(value).join(',')}]`;
+  return [
+    JSON.stringify([...summaries.keys()]),
+    numbers((s) => s.startMin),
+    numbers((s) => s.startMax),
+    numbers((s) => s.endMax),
+    numbers((s) => s.spanCount),
+    numbers((s) => s.errorCount),
+    numbers((s) => s.root.parentSpanId === ''),
+    numbers((s) => s.root.startTimeUnixNano),
+    JSON.stringify(all.map((s) => s.root.spanId)),
+    json(all.map((s) => s.root.serviceName)),
+    json(all.map((s) => s.root.name)),
+  ];
 }
 
 /**
@@ -155,7 +211,7 @@ export class DuckDBTraceWriter implements TraceWriter {
     const slots: Slot[] = [];
     for (let i = 0; i < connections; i++) {
       const connection = await db.connect();
-      slots.push({ connection, insert: await connection.prepare(sql), insertBounds: await connection.prepare(INSERT_BOUNDS_SQL) });
+      slots.push({ connection, insert: await connection.prepare(sql), insertSummaries: await connection.prepare(INSERT_SUMMARIES_SQL) });
     }
     return new DuckDBTraceWriter(slots);
   }
@@ -173,12 +229,12 @@ export class DuckDBTraceWriter implements TraceWriter {
       for (const column of SPAN_COLUMNS) {
         for (const text of ENCODINGS[column.name].encode(spans)) slot.insert.bindVarchar(parameter++, text);
       }
-      traceBounds(spans).forEach((text, i) => slot.insertBounds.bindVarchar(i + 1, text));
-      // One transaction: the batch's spans and their traces' bounds are stored together or not at all.
+      traceSummaries(spans).forEach((text, i) => slot.insertSummaries.bindVarchar(i + 1, text));
+      // One transaction: the batch's spans and their traces' summaries are stored together or not at all.
       await slot.connection.run('BEGIN TRANSACTION');
       try {
         await slot.insert.run();
-        await slot.insertBounds.run();
+        await slot.insertSummaries.run();
         await slot.connection.run('COMMIT');
       } catch (error) {
         await slot.connection.run('ROLLBACK').catch(() => undefined);
@@ -194,7 +250,7 @@ export class DuckDBTraceWriter implements TraceWriter {
   close(): void {
     for (const slot of this.slots) {
       slot.insert.destroySync();
-      slot.insertBounds.destroySync();
+      slot.insertSummaries.destroySync();
       slot.connection.closeSync();
     }
   }
