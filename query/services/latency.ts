@@ -115,7 +115,7 @@ FROM c GROUP BY op ORDER BY op`;
 WITH RECURSIVE roots AS (
   SELECT s.trace_id, s.span_id, s.duration_ns AS d, s.sample_weight AS w FROM spans s WHERE ${where} AND s.parent_span_id = ''
 ),
-nearby AS (
+nearby AS MATERIALIZED (
   SELECT s.trace_id, s.span_id, s.parent_span_id FROM spans s SEMI JOIN roots r ON s.trace_id = r.trace_id
   WHERE s.start_time >= make_timestamp_ns(($start - $margin)::BIGINT) AND s.start_time <= make_timestamp_ns(($end + $margin)::BIGINT)
 ),
