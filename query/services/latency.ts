@@ -111,22 +111,24 @@ WITH c AS (SELECT op, d, w, err,
 SELECT op, count(*) AS n, sum(w) AS weight, coalesce(sum(w) FILTER (WHERE err), 0) AS error_weight, ${percentileColumns(query.percentiles)}
 FROM c GROUP BY op ORDER BY op`;
   // Depth: follow parent links down from each root span of the service, inside a margin around the range.
+  // The chain joins on 64-bit hashes of the trace id and of (trace id, span id), two fixed-width keys
+  // instead of two strings; a wrong link would need both to collide at once.
   const byDepth = `
 WITH RECURSIVE roots AS (
   SELECT s.trace_id, s.span_id, s.duration_ns AS d, s.sample_weight AS w FROM spans s WHERE ${where} AND s.parent_span_id = ''
 ),
 nearby AS MATERIALIZED (
-  SELECT s.trace_id, s.span_id, s.parent_span_id FROM spans s SEMI JOIN roots r ON s.trace_id = r.trace_id
+  SELECT hash(s.trace_id) AS t, hash(s.trace_id, s.span_id) AS node, hash(s.trace_id, s.parent_span_id) AS parent FROM spans s SEMI JOIN roots r ON s.trace_id = r.trace_id
   WHERE s.start_time >= make_timestamp_ns(($start - $margin)::BIGINT) AND s.start_time <= make_timestamp_ns(($end + $margin)::BIGINT)
 ),
-chain(trace_id, span_id, depth) AS (
-  SELECT trace_id, span_id, 1 FROM roots
+chain(t, node, depth) AS (
+  SELECT hash(trace_id), hash(trace_id, span_id), 1 FROM roots
   UNION
-  SELECT n.trace_id, n.span_id, chain.depth + 1 FROM nearby n JOIN chain ON n.trace_id = chain.trace_id AND n.parent_span_id = chain.span_id
+  SELECT n.t, n.node, chain.depth + 1 FROM nearby n JOIN chain ON n.t = chain.t AND n.parent = chain.node
   WHERE chain.depth < ${MAX_DEPTH}
 ),
-depths AS (SELECT trace_id, max(depth) AS depth FROM chain GROUP BY trace_id),
-m AS (SELECT depths.depth, roots.d, roots.w FROM roots JOIN depths USING (trace_id)),
+depths AS (SELECT t, max(depth) AS depth FROM chain GROUP BY t),
+m AS (SELECT depths.depth, roots.d, roots.w FROM roots JOIN depths ON depths.t = hash(roots.trace_id)),
 c AS (SELECT depth, d, w,
   sum(w) OVER (PARTITION BY depth ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
   sum(w) OVER (PARTITION BY depth) AS total FROM m)
