@@ -114,8 +114,6 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
         count(*), count(*) FILTER (WHERE status_code = ${STATUS_CODE_ERROR}), bool_or(parent_span_id = ''),
         ${['start_time', 'span_id', 'service_name', 'name'].map((column) => `arg_min(${column}, ${ROOT_RANK})`).join(', ')}
       FROM spans GROUP BY trace_id`,
-      // Reading a trace by id looks its summaries up through this index instead of scanning every trace_id (8 ms -> 0.5 ms at 10M spans).
-      'CREATE INDEX trace_summaries_trace_id ON trace_summaries (trace_id)',
       'DROP TABLE trace_bounds',
     ],
   },
