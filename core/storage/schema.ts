@@ -7,7 +7,7 @@
 import { STATUS_CODE_ERROR } from '../model/span.js';
 
 /** Orders a trace's spans for its root: spans without a parent first, then the earliest, then by span id. */
-export const ROOT_RANK = "(parent_span_id <> '', start_time, span_id)";
+const ROOT_RANK = "(parent_span_id <> '', start_time, span_id)";
 
 const ATTRIBUTE_MAP = 'MAP(VARCHAR, VARCHAR)';
 
