@@ -9,6 +9,32 @@ import { STATUS_CODE_ERROR } from '../model/span.js';
 /** Orders a trace's spans for its root: spans without a parent first, then the earliest, then by span id. */
 const ROOT_RANK = "(parent_span_id <> '', start_time, span_id)";
 
+/**
+ * The trace_summaries layout, one row per trace and write batch, defined once: the migration creates
+ * the table from it and the writer fills these columns in this order.
+ */
+export const TRACE_SUMMARY_COLUMNS = [
+  { name: 'trace_id', type: 'VARCHAR' },
+  /** Earliest and latest span start. */
+  { name: 'start_min', type: 'TIMESTAMP_NS' },
+  { name: 'start_max', type: 'TIMESTAMP_NS' },
+  /** Latest span end. */
+  { name: 'end_max', type: 'TIMESTAMP_NS' },
+  { name: 'span_count', type: 'UINTEGER' },
+  { name: 'error_count', type: 'UINTEGER' },
+  /** The batch's root candidate (ranked as ROOT_RANK ranks spans): whether it is a root span, and its fields. */
+  { name: 'has_root', type: 'BOOLEAN' },
+  { name: 'root_start', type: 'TIMESTAMP_NS' },
+  { name: 'root_span_id', type: 'VARCHAR' },
+  { name: 'root_service', type: 'VARCHAR' },
+  { name: 'root_operation', type: 'VARCHAR' },
+] as const;
+
+export type TraceSummaryColumnName = (typeof TRACE_SUMMARY_COLUMNS)[number]['name'];
+
+/** Ranks a trace's summary rows for its root as ROOT_RANK ranks its spans. */
+export const SUMMARY_ROOT_RANK = '(NOT has_root, root_start, root_span_id)';
+
 const ATTRIBUTE_MAP = 'MAP(VARCHAR, VARCHAR)';
 
 export const SPAN_COLUMNS = [
@@ -107,9 +133,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
     // its end, span and error counts and its best root candidate, so that search summarizes traces
     // from this table (about 25 times smaller than spans) instead of aggregating every span in range.
     statements: [
-      `CREATE TABLE trace_summaries (trace_id VARCHAR NOT NULL, start_min TIMESTAMP_NS NOT NULL, start_max TIMESTAMP_NS NOT NULL,
-        end_max TIMESTAMP_NS NOT NULL, span_count UINTEGER NOT NULL, error_count UINTEGER NOT NULL, has_root BOOLEAN NOT NULL,
-        root_start TIMESTAMP_NS NOT NULL, root_span_id VARCHAR NOT NULL, root_service VARCHAR NOT NULL, root_operation VARCHAR NOT NULL)`,
+      `CREATE TABLE trace_summaries (${TRACE_SUMMARY_COLUMNS.map((c) => `${c.name} ${c.type} NOT NULL`).join(', ')})`,
       `INSERT INTO trace_summaries SELECT trace_id, min(start_time), max(start_time), max(make_timestamp_ns(epoch_ns(start_time) + duration_ns)),
         count(*), count(*) FILTER (WHERE status_code = ${STATUS_CODE_ERROR}), bool_or(parent_span_id = ''),
         ${['start_time', 'span_id', 'service_name', 'name'].map((column) => `arg_min(${column}, ${ROOT_RANK})`).join(', ')}

@@ -3,6 +3,7 @@
  * summary per trace, trace-level filters, newest first, and a cursor for the next page.
  */
 import { STATUS_CODE_ERROR } from '../../core/model/span.js';
+import { SUMMARY_ROOT_RANK } from '../../core/storage/schema.js';
 import type { QueryExecutor, QueryParams } from '../../core/storage/duckdb/queryExecutor.js';
 import { filterSql, type AttributeFilter } from './attributeFilter.js';
 import { invalid, type TimeRange } from './queryParams.js';
@@ -163,7 +164,6 @@ export function searchSql(search: TraceSearch): { sql: string; params: QueryPara
     SELECT trace_id FROM trace_summaries WHERE start_min < make_timestamp_ns($start::BIGINT) AND start_max > make_timestamp_ns($end::BIGINT)
   ) x ON s.trace_id = x.trace_id
   WHERE ${spanWhere.join(' AND ')}`;
-  const rootRank = '(NOT has_root, root_start, root_span_id)';
   const sql = `
 WITH candidates AS (
   ${candidates}
@@ -175,8 +175,8 @@ summaries AS (
     epoch_ns(max(t.start_max)) AS last_start_ns,
     sum(t.span_count) AS span_count,
     sum(t.error_count) AS error_count,
-    arg_min(t.root_service, ${rootRank}) AS root_service,
-    arg_min(t.root_operation, ${rootRank}) AS root_operation,
+    arg_min(t.root_service, ${SUMMARY_ROOT_RANK}) AS root_service,
+    arg_min(t.root_operation, ${SUMMARY_ROOT_RANK}) AS root_operation,
     bool_or(t.has_root) AS has_root
   FROM trace_summaries t SEMI JOIN candidates c ON t.trace_id = c.trace_id
   WHERE t.start_max >= make_timestamp_ns(($start - $margin)::BIGINT) AND t.start_min <= make_timestamp_ns(($end + $margin)::BIGINT)

@@ -10,7 +10,7 @@ import { hex, request, span } from '../../../test/fixtures/protobufWriter.js';
 import { decodeExportTraceRequestJson } from '../../otlp/decodeJson.js';
 import { decodeExportTraceRequestProtobuf } from '../../otlp/decodeProtobuf.js';
 import { DEFAULT_SPAN_LIMITS } from '../../otlp/limits.js';
-import { MIGRATIONS, SCHEMA_VERSION, SPAN_COLUMN_NAMES } from '../schema.js';
+import { MIGRATIONS, SCHEMA_VERSION, SPAN_COLUMN_NAMES, SUMMARY_ROOT_RANK } from '../schema.js';
 import { spanKey } from '../types.js';
 import { STATUS_CODE_ERROR } from '../../model/span.js';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -166,7 +166,7 @@ test('a trace written in batches an hour apart is read whole, and the upgrade to
   // Per trace, what search reads from trace_summaries: written by the writer, then rebuilt from spans by the upgrade.
   const perTrace = `SELECT trace_id, min(start_min)::VARCHAR AS start_min, max(start_max)::VARCHAR AS start_max, max(end_max)::VARCHAR AS end_max,
     sum(span_count)::INTEGER AS spans, sum(error_count)::INTEGER AS errors, bool_or(has_root) AS has_root,
-    arg_min(root_service, (NOT has_root, root_start, root_span_id)) AS root_service, arg_min(root_operation, (NOT has_root, root_start, root_span_id)) AS root_operation
+    arg_min(root_service, ${SUMMARY_ROOT_RANK}) AS root_service, arg_min(root_operation, ${SUMMARY_ROOT_RANK}) AS root_operation
     FROM trace_summaries GROUP BY trace_id ORDER BY trace_id`;
   let connection = await db.connect();
   const written = (await connection.runAndReadAll(perTrace)).getRowObjectsJS();

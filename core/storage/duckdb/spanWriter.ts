@@ -8,7 +8,7 @@
  */
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { STATUS_CODE_ERROR, type Attributes, type SpanRow } from '../../model/span.js';
-import { SPAN_COLUMNS } from '../schema.js';
+import { SPAN_COLUMNS, TRACE_SUMMARY_COLUMNS, type TraceSummaryColumnName } from '../schema.js';
 import type { TraceWriter } from '../types.js';
 import type { Database } from './database.js';
 
@@ -121,24 +121,10 @@ interface Slot {
   insertSummaries: DuckDBPreparedStatement;
 }
 
-const SUMMARY_PARAMETERS: Array<[string, string]> = [
-  ['trace_id', '"VARCHAR"'],
-  ['start_min', '"BIGINT"'],
-  ['start_max', '"BIGINT"'],
-  ['end_max', '"BIGINT"'],
-  ['span_count', '"UINTEGER"'],
-  ['error_count', '"UINTEGER"'],
-  ['has_root', '"BOOLEAN"'],
-  ['root_start', '"BIGINT"'],
-  ['root_span_id', '"VARCHAR"'],
-  ['root_service', '"VARCHAR"'],
-  ['root_operation', '"VARCHAR"'],
-];
-const TIMESTAMPS = new Set(['start_min', 'start_max', 'end_max', 'root_start']);
-
-const INSERT_SUMMARIES_SQL = `INSERT INTO trace_summaries (${SUMMARY_PARAMETERS.map(([name]) => name).join(', ')})
-SELECT ${SUMMARY_PARAMETERS.map(([name]) => (TIMESTAMPS.has(name) ? `make_timestamp_ns(${name})` : name)).join(', ')}
-FROM (SELECT ${SUMMARY_PARAMETERS.map(([name, type], i) => `unnest(from_json($${i + 1}::VARCHAR, '[${type}]')) AS ${name}`).join(', ')})`;
+// Timestamps travel as unix nanoseconds (BIGINT), as span start times do.
+const INSERT_SUMMARIES_SQL = `INSERT INTO trace_summaries (${TRACE_SUMMARY_COLUMNS.map((c) => c.name).join(', ')})
+SELECT ${TRACE_SUMMARY_COLUMNS.map((c) => (c.type === 'TIMESTAMP_NS' ? `make_timestamp_ns(${c.name})` : c.name)).join(', ')}
+FROM (SELECT ${TRACE_SUMMARY_COLUMNS.map((c, i) => `unnest(from_json($${i + 1}::VARCHAR, '["${c.type === 'TIMESTAMP_NS' ? 'BIGINT' : c.type}"]')) AS ${c.name}`).join(', ')})`;
 
 interface TraceSummary {
   startMin: bigint;
@@ -158,8 +144,8 @@ function isBetterRoot(span: SpanRow, than: SpanRow): boolean {
   return span.spanId < than.spanId;
 }
 
-/** One summary per trace of the batch, as the JSON parameters of INSERT_SUMMARIES_SQL in SUMMARY_PARAMETERS order. */
-export function traceSummaries(spans: readonly SpanRow[]): string[] {
+/** One summary per trace of the batch, as a JSON list per trace_summaries column (the parameters of INSERT_SUMMARIES_SQL). */
+export function traceSummaries(spans: readonly SpanRow[]): Record<TraceSummaryColumnName, string> {
   const summaries = new Map<string, TraceSummary>();
   for (const span of spans) {
     const end = span.startTimeUnixNano + span.durationNs;
@@ -178,20 +164,19 @@ export function traceSummaries(spans: readonly SpanRow[]): string[] {
   }
   const all = [...summaries.values()];
   const numbers = (value: (s: TraceSummary) => bigint | number | boolean) => `[${all.map(value).join(',')}]`;
-  return [
-    JSON.stringify([...summaries.keys()]),
-    numbers((s) => s.startMin),
-    numbers((s) => s.startMax),
-    numbers((s) => s.endMax),
-    numbers((s) => s.spanCount),
-    numbers((s) => s.errorCount),
-    numbers((s) => s.root.parentSpanId === ''),
-    numbers((s) => s.root.startTimeUnixNano),
-    JSON.stringify(all.map((s) => s.root.spanId)),
-    json(all.map((s) => s.root.serviceName)),
-    json(all.map((s) => s.root.name)),
-  ];
-}
+  return {
+    trace_id: JSON.stringify([...summaries.keys()]),
+    start_min: numbers((s) => s.startMin),
+    start_max: numbers((s) => s.startMax),
+    end_max: numbers((s) => s.endMax),
+    span_count: numbers((s) => s.spanCount),
+    error_count: numbers((s) => s.errorCount),
+    has_root: numbers((s) => s.root.parentSpanId === ''),
+    root_start: numbers((s) => s.root.startTimeUnixNano),
+    root_span_id: JSON.stringify(all.map((s) => s.root.spanId)),
+    root_service: json(all.map((s) => s.root.serviceName)),
+    root_operation: json(all.map((s) => s.root.name)),
+  };}
 
 /**
  * Writes through a pool of connections, one batch per connection at a time: batches on different
@@ -229,7 +214,8 @@ export class DuckDBTraceWriter implements TraceWriter {
       for (const column of SPAN_COLUMNS) {
         for (const text of ENCODINGS[column.name].encode(spans)) slot.insert.bindVarchar(parameter++, text);
       }
-      traceSummaries(spans).forEach((text, i) => slot.insertSummaries.bindVarchar(i + 1, text));
+      const summaries = traceSummaries(spans);
+      TRACE_SUMMARY_COLUMNS.forEach((column, i) => slot.insertSummaries.bindVarchar(i + 1, summaries[column.name]));
       // One transaction: the batch's spans and their traces' summaries are stored together or not at all.
       await slot.connection.run('BEGIN TRANSACTION');
       try {
