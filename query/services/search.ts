@@ -69,20 +69,6 @@ export function decodeCursor(cursor: string): { startNs: bigint; traceId: string
   throw invalid('cursor', 'is not a cursor this server gave out');
 }
 
-/** Whether the search filters on anything a span carries beyond its start time. */
-function hasSpanFilter(search: TraceSearch): boolean {
-  return (
-    search.service !== undefined ||
-    search.operation !== undefined ||
-    search.spanMinDurationNs !== undefined ||
-    search.spanMaxDurationNs !== undefined ||
-    search.spanKind !== undefined ||
-    search.spanStatusCodes !== undefined ||
-    search.traceIds !== undefined ||
-    search.attributes.length > 0
-  );
-}
-
 /**
  * The SQL of a search's first step and its parameters: pure, so the plan is testable without a
  * database. It finds the traces with a span matching every span-level filter in the range, summarizes
@@ -96,7 +82,9 @@ export function searchSql(search: TraceSearch): { sql: string; params: QueryPara
     margin: TRACE_MARGIN_NS,
     limit: search.limit + 1,
   };
-  const spanWhere = ['s.start_time >= make_timestamp_ns($start::BIGINT)', 's.start_time <= make_timestamp_ns($end::BIGINT)'];
+  const inRangeWhere = ['s.start_time >= make_timestamp_ns($start::BIGINT)', 's.start_time <= make_timestamp_ns($end::BIGINT)'];
+  /** Filters on what a span carries beyond its start time. */
+  const spanWhere: string[] = [];
   if (search.service !== undefined) {
     spanWhere.push('s.service_name = $service');
     params.service = search.service;
@@ -156,14 +144,14 @@ export function searchSql(search: TraceSearch): { sql: string; params: QueryPara
   // Without span filters, every trace with a span in the range: a summary whose first or last span
   // start lies in it is one (both are span starts); one that straddles the range (a trace longer than
   // the range) is checked against its spans.
-  const candidates = hasSpanFilter(search)
-    ? `SELECT DISTINCT s.trace_id FROM spans s WHERE ${spanWhere.join(' AND ')}`
+  const candidates = spanWhere.length > 0
+    ? `SELECT DISTINCT s.trace_id FROM spans s WHERE ${[...inRangeWhere, ...spanWhere].join(' AND ')}`
     : `SELECT trace_id FROM trace_summaries WHERE ${inRange('start_min')} OR ${inRange('start_max')}
   UNION
   SELECT s.trace_id FROM spans s SEMI JOIN (
     SELECT trace_id FROM trace_summaries WHERE start_min < make_timestamp_ns($start::BIGINT) AND start_max > make_timestamp_ns($end::BIGINT)
   ) x ON s.trace_id = x.trace_id
-  WHERE ${spanWhere.join(' AND ')}`;
+  WHERE ${inRangeWhere.join(' AND ')}`;
   const sql = `
 WITH candidates AS (
   ${candidates}
