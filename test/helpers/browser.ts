@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join, relative } from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO_ROOT, startServer, waitForStored, type ServerHandle } from './server.js';
+import assert from 'node:assert/strict';
+import { REPO_ROOT, removeTempDirs, startServer, waitForStored, type ServerHandle } from './server.js';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
@@ -125,6 +126,14 @@ export function watchPageErrors(page: Page): string[] {
 export async function startUiServer(env: Record<string, string> = {}): Promise<ServerHandle> {
   const uiDir = await buildUi();
   return startServer({ env: { DUCKTRACE_UI_DIR: uiDir, ...env } });
+}
+
+/** The end of a UI test file: closes the browser, stops the server and checks that it exited cleanly. */
+export async function stopUiServer(server: ServerHandle | undefined): Promise<void> {
+  await closeBrowser();
+  const exit = await server?.stop();
+  removeTempDirs();
+  assert.equal(exit?.code, 0, exit?.stderr);
 }
 
 /**

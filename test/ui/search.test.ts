@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { Page } from 'playwright-core';
-import { closeBrowser, openBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
-import { hrAdd, makeProvider, removeTempDirs, waitForStored, type ServerHandle } from '../helpers/server.js';
+import { openBrowser, runDemo, screenshot, startUiServer, stopUiServer, watchPageErrors } from '../helpers/browser.js';
+import { hrAdd, makeProvider, waitForStored, type ServerHandle } from '../helpers/server.js';
 
 let server: ServerHandle | undefined;
 let knownTraceId = '';
@@ -33,12 +33,7 @@ before(async () => {
   await waitForStored(server.queryUrl);
 });
 
-after(async () => {
-  await closeBrowser();
-  const exit = await server?.stop();
-  removeTempDirs();
-  assert.equal(exit?.code, 0, exit?.stderr);
-});
+after(() => stopUiServer(server));
 
 const row = (page: Page, traceId: string) => page.locator(`tr[data-trace-id="${traceId}"]`);
 

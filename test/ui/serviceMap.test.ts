@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { DependencyEdge } from '../../query/services/dependencies.js';
 import { formatCount } from '../../ui/src/lib/format.js';
-import { closeBrowser, openBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
-import { getJson, removeTempDirs, type ServerHandle } from '../helpers/server.js';
+import { openBrowser, runDemo, screenshot, startUiServer, stopUiServer, watchPageErrors } from '../helpers/browser.js';
+import { getJson, type ServerHandle } from '../helpers/server.js';
 
 // demo/shop.ts: frontend → cart → inventory, frontend → checkout → cart / inventory / payment, payment →
 // the card gateway, and the datastores each service talks to.
@@ -38,12 +38,7 @@ before(async () => {
   await runDemo(server, 200);
 });
 
-after(async () => {
-  await closeBrowser();
-  const exit = await server?.stop();
-  removeTempDirs();
-  assert.equal(exit?.code, 0, exit?.stderr);
-});
+after(() => stopUiServer(server));
 
 interface DrawnEdge {
   key: string;

@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { LatencyResult, RedFigures } from '../../ui/src/api.js';
 import { formatCount, formatDuration, formatPercent, formatRate } from '../../ui/src/lib/format.js';
-import { closeBrowser, openBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
-import { getJson, removeTempDirs, type ServerHandle } from '../helpers/server.js';
+import { openBrowser, runDemo, screenshot, startUiServer, stopUiServer, watchPageErrors } from '../helpers/browser.js';
+import { getJson, type ServerHandle } from '../helpers/server.js';
 
 let server: ServerHandle | undefined;
 
@@ -18,12 +18,7 @@ before(async () => {
   await runDemo(server, 80);
 });
 
-after(async () => {
-  await closeBrowser();
-  const exit = await server?.stop();
-  removeTempDirs();
-  assert.equal(exit?.code, 0, exit?.stderr);
-});
+after(() => stopUiServer(server));
 
 /** How the page shows a row of figures, for comparing with the API's numbers. */
 const shown = (f: RedFigures) => ({

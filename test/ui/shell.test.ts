@@ -8,8 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { buildUi, closeBrowser, openBrowser, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
-import { removeTempDirs, type ServerHandle } from '../helpers/server.js';
+import { buildUi, openBrowser, screenshot, startUiServer, stopUiServer, watchPageErrors } from '../helpers/browser.js';
+import type { ServerHandle } from '../helpers/server.js';
 
 let server: ServerHandle | undefined;
 
@@ -17,12 +17,7 @@ before(async () => {
   server = await startUiServer();
 });
 
-after(async () => {
-  await closeBrowser();
-  const exit = await server?.stop();
-  removeTempDirs();
-  assert.equal(exit?.code, 0, exit?.stderr);
-});
+after(() => stopUiServer(server));
 
 test('deep links load the app, navigation stays in the page, and the theme follows the system', async (t) => {
   const browser = await openBrowser(t);

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { SQL_EXAMPLES } from '../../ui/src/lib/sqlExamples.js';
-import { closeBrowser, openBrowser, runDemo, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
-import { removeTempDirs, type ServerHandle } from '../helpers/server.js';
+import { openBrowser, runDemo, screenshot, startUiServer, stopUiServer, watchPageErrors } from '../helpers/browser.js';
+import type { ServerHandle } from '../helpers/server.js';
 
 const ROW_CAP = 50;
 const SPANS_PER_SERVICE = 'SELECT service_name, count(*) AS spans FROM spans GROUP BY ALL ORDER BY service_name';
@@ -21,12 +21,7 @@ before(async () => {
   await runDemo(server, 60);
 });
 
-after(async () => {
-  await closeBrowser();
-  const exit = await server?.stop();
-  removeTempDirs();
-  assert.equal(exit?.code, 0, exit?.stderr);
-});
+after(() => stopUiServer(server));
 
 interface SqlAnswer {
   columns: Array<{ name: string; type: string }>;

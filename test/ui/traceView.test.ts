@@ -12,9 +12,9 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Page } from 'playwright-core';
 import type { CallTree } from '../../query/services/callTree.js';
-import { closeBrowser, openBrowser, screenshot, startUiServer, watchPageErrors } from '../helpers/browser.js';
+import { openBrowser, screenshot, startUiServer, stopUiServer, watchPageErrors } from '../helpers/browser.js';
 import { makeSpan, postOtlp, protobufRequest, PROTOBUF, randomTraceId } from '../helpers/otlp.js';
-import { getTrace, hrAdd, makeProvider, removeTempDirs, waitForStored, type ServerHandle } from '../helpers/server.js';
+import { getTrace, hrAdd, makeProvider, waitForStored, type ServerHandle } from '../helpers/server.js';
 
 let server: ServerHandle | undefined;
 
@@ -22,12 +22,7 @@ before(async () => {
   server = await startUiServer();
 });
 
-after(async () => {
-  await closeBrowser();
-  const exit = await server?.stop();
-  removeTempDirs();
-  assert.equal(exit?.code, 0, exit?.stderr);
-});
+after(() => stopUiServer(server));
 
 interface KnownTraces {
   traceId: string;
