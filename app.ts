@@ -37,7 +37,7 @@ const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpH
 
 export async function startDucktrace(config: ServerConfig, log: (line: string) => void = console.log): Promise<Ducktrace> {
   const db = await Database.open(config.dataDir, config.storageMemoryMb);
-  const writer = await DuckDBTraceWriter.create(db, config.writerConnections);
+  const writer = await DuckDBTraceWriter.create(db, { connections: config.writerConnections });
   const reader = await DuckDBTraceReader.create(db, config.queryTimeoutMs);
   const metrics = new Metrics();
   const countStored = metrics.counter('ducktrace_spans_stored_total', 'Spans committed to storage.');
@@ -48,6 +48,7 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   });
   metrics.gauge('ducktrace_storage_bytes', 'Bytes of the DuckDB file and its own write-ahead log.', () => db.fileBytes());
   metrics.gauge('ducktrace_writer_queue_spans', 'Spans accepted and not yet committed.', () => batcher.queuedSpans);
+  metrics.gauge('ducktrace_dependency_pairing_spans', 'Spans held in memory to pair with a parent or child from a later batch, for the dependency graph.', () => writer.pairingSpans);
 
   const countCorruption = metrics.counter('ducktrace_wal_corruptions_total', 'Corrupt or truncated write-ahead log tails skipped at start.');
   const opened = config.walEnabled
@@ -81,7 +82,7 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   const grpc = createOtlpGrpcServer(ingest, { maxBodyBytes: config.maxBodyBytes });
   const executor = new DuckDBQueryExecutor(db, config.queryTimeoutMs);
   const sql = new DuckDBSqlRunner(db, { timeoutMs: config.queryTimeoutMs, maxRows: config.sqlMaxRows, guard: checkReadOnlyStatement });
-  const query = createQueryServer({ context: { reader, executor, limits: config }, metrics, isReady: () => ready, sql, uiDir: resolveUiDir(config.uiDir) });
+  const query = createQueryServer({ context: { reader, executor, calls: writer, limits: config }, metrics, isReady: () => ready, sql, uiDir: resolveUiDir(config.uiDir) });
 
   const started: { http: FastifyInstance[]; grpc: GrpcServer | null } = { http: [], grpc: null };
   const closeAll = async (): Promise<void> => {
@@ -94,7 +95,7 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
     await stage.stop();
     await batcher.stop();
     await wal?.close();
-    writer.close();
+    await writer.close();
     await db.checkpoint();
     reader.close();
     executor.close();

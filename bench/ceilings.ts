@@ -30,14 +30,14 @@ export async function measureDuckdbAppend(workload: Workload, batchSpans: number
   const dir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-append-'));
   try {
     const db = await Database.open(dir);
-    const writer = await DuckDBTraceWriter.create(db, connections);
+    const writer = await DuckDBTraceWriter.create(db, { connections });
     const batches: SpanRow[][] = [];
     for (let i = 0; i < rows.length; i += batchSpans) batches.push(rows.slice(i, i + batchSpans));
     const started = performance.now();
     // The writer takes as many batches at once as it has connections; the rest wait their turn.
     await Promise.all(batches.map((batch) => writer.append(batch)));
     const seconds = (performance.now() - started) / 1000;
-    writer.close();
+    await writer.close();
     db.close();
     return rows.length / seconds;
   } finally {

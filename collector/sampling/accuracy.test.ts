@@ -111,7 +111,7 @@ test('weighted estimates from tail-sampled traces match the true count, error ra
   const db = await Database.open(null);
   const writer = await DuckDBTraceWriter.create(db);
   await writer.append(decisions.filter((d) => d.keep).flatMap((d) => d.spans));
-  writer.close();
+  await writer.close();
   const executor = new DuckDBQueryExecutor(db, 60_000);
   const stored = await latency(executor, {
     range: { startNs: 1_700_000_000_000_000_000n, endNs: 1_700_000_000_000_000_000n + 60_000_000_000n },

@@ -4,7 +4,8 @@
  * columns of version 1, later migrations add theirs (a column added later must go at the end, and is
  * nullable with a default, as ALTER TABLE ADD COLUMN requires).
  */
-import { STATUS_CODE_ERROR } from '../model/span.js';
+import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR } from '../model/span.js';
+import { DURATION_BUCKET_GROWTH, MINUTE_NS, PEER_ATTRIBUTES } from './serviceCalls.js';
 
 /** Orders a trace's spans for its root: spans without a parent first, then the earliest, then by span id. */
 const ROOT_RANK = "(parent_span_id <> '', start_time, span_id)";
@@ -34,6 +35,52 @@ export type TraceSummaryColumnName = (typeof TRACE_SUMMARY_COLUMNS)[number]['nam
 
 /** Ranks a trace's summary rows for its root as ROOT_RANK ranks its spans. */
 export const SUMMARY_ROOT_RANK = '(NOT has_root, root_start, root_span_id)';
+
+/**
+ * The service_calls layout (see serviceCalls.ts), defined once: the migration creates the table from
+ * it and the writer fills these columns in this order. One row per minute (of the callee span's start),
+ * edge and duration bucket, or several that add up: rows are summed when read.
+ */
+export const SERVICE_CALL_COLUMNS = [
+  { name: 'start_minute', type: 'TIMESTAMP_NS' },
+  { name: 'caller', type: 'VARCHAR' },
+  { name: 'callee', type: 'VARCHAR' },
+  { name: 'callee_is_peer', type: 'BOOLEAN' },
+  /** Bucket b holds durations in (1.05^(b-1), 1.05^b] ns; 0 holds zero and negative ones. */
+  { name: 'duration_bucket', type: 'SMALLINT' },
+  /** Weighted calls, weighted failed calls, and the sum of weight × duration in ns. */
+  { name: 'calls', type: 'DOUBLE' },
+  { name: 'errors', type: 'DOUBLE' },
+  { name: 'duration_sum', type: 'DOUBLE' },
+] as const;
+
+export type ServiceCallColumnName = (typeof SERVICE_CALL_COLUMNS)[number]['name'];
+
+/** service_calls rows computed from stored spans, by the same rules as CallPairing; the migration fills the table with it. */
+export function serviceCallsFromSpansSql(): string {
+  const peer = `coalesce(${PEER_ATTRIBUTES.map((name) => `nullif(c.attributes['${name}'], '')`).join(', ')})`;
+  return `WITH cross_service AS (
+  SELECT p.service_name AS caller, c.service_name AS callee, false AS callee_is_peer, c.start_time, c.duration_ns AS d, c.sample_weight AS w,
+    c.status_code = ${STATUS_CODE_ERROR} AS err, p.trace_id, p.span_id AS caller_span_id
+  FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
+  WHERE p.service_name <> c.service_name
+),
+peer_calls AS (
+  SELECT c.service_name AS caller, ${peer} AS callee, true AS callee_is_peer, c.start_time, c.duration_ns AS d, c.sample_weight AS w,
+    c.status_code = ${STATUS_CODE_ERROR} AS err
+  FROM spans c
+  ANTI JOIN cross_service x ON x.trace_id = c.trace_id AND x.caller_span_id = c.span_id
+  WHERE c.kind = ${SPAN_KIND_CLIENT} AND ${peer} IS NOT NULL
+),
+calls AS (
+  SELECT caller, callee, callee_is_peer, start_time, d, w, err FROM cross_service
+  UNION ALL SELECT caller, callee, callee_is_peer, start_time, d, w, err FROM peer_calls WHERE callee <> caller
+)
+SELECT make_timestamp_ns(epoch_ns(start_time) // ${MINUTE_NS} * ${MINUTE_NS}) AS start_minute, caller, callee, callee_is_peer,
+  CASE WHEN d <= 0 THEN 0 ELSE ceil(ln(d) / ln(${DURATION_BUCKET_GROWTH})) END AS duration_bucket,
+  sum(w) AS calls, coalesce(sum(w) FILTER (WHERE err), 0) AS errors, sum(w * d) AS duration_sum
+FROM calls GROUP BY ALL`;
+}
 
 const ATTRIBUTE_MAP = 'MAP(VARCHAR, VARCHAR)';
 
@@ -139,6 +186,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
         ${['start_time', 'span_id', 'service_name', 'name'].map((column) => `arg_min(${column}, ${ROOT_RANK})`).join(', ')}
       FROM spans GROUP BY trace_id`,
       'DROP TABLE trace_bounds',
+    ],
+  },
+  {
+    version: 7,
+    description: 'service_calls table',
+    // The dependency graph, summed per minute as spans arrive, so that reading it does not join every
+    // span of the range with its parent; built here once from the spans already stored.
+    statements: [
+      `CREATE TABLE service_calls (${SERVICE_CALL_COLUMNS.map((c) => `${c.name} ${c.type} NOT NULL`).join(', ')})`,
+      `INSERT INTO service_calls ${serviceCallsFromSpansSql()}`,
     ],
   },
 ];

@@ -1,4 +1,5 @@
 import type { SpanRow } from '../model/span.js';
+import type { CallBucket } from './serviceCalls.js';
 
 /** Commits spans to storage. Narrow on purpose: a Parquet-segment writer can stand in later. */
 export interface TraceWriter {
@@ -18,4 +19,10 @@ export interface TraceReader {
 /** A span's identity within storage. */
 export function spanKey(traceId: string, spanId: string): string {
   return `${traceId}/${spanId}`;
+}
+
+/** The dependency graph's sums still in memory, read together with the service_calls table. */
+export interface UnflushedCalls {
+  /** Runs `read` with the sums not yet written; none of them is written while it runs. */
+  read<T>(read: (unflushed: readonly CallBucket[]) => Promise<T>): Promise<T>;
 }

@@ -1,11 +1,13 @@
 import type { Config } from '../../core/config.js';
 import type { QueryExecutor } from '../../core/storage/duckdb/queryExecutor.js';
-import type { TraceReader } from '../../core/storage/types.js';
+import type { TraceReader, UnflushedCalls } from '../../core/storage/types.js';
 
 /** What every query route needs: storage access and the configured bounds. */
 export interface QueryContext {
   reader: TraceReader;
   executor: QueryExecutor;
+  /** The dependency graph's sums not yet in storage, when this process also ingests. */
+  calls?: UnflushedCalls;
   limits: Pick<Config, 'maxQueryRangeHours' | 'maxSearchLimit'>;
 }
 

@@ -38,7 +38,7 @@ before(async () => {
     span('web', 'GET /a', 5n),
     span('api', 'GET /a', 1n, { at: 20n * SECOND }),
   ]);
-  writer.close();
+  await writer.close();
   executor = new DuckDBQueryExecutor(db, 10_000);
 });
 after(() => {

@@ -8,6 +8,7 @@ import type { SpanRow } from '../../core/model/span.js';
 import { generateTraces, spanRow, weightedPercentile } from '../../test/fixtures/generatedTraces.js';
 import { parseAttributeFilters } from './attributeFilter.js';
 import { listOperations, listServices } from './catalog.js';
+import type { CallBucket } from '../../core/storage/serviceCalls.js';
 import { dependencies } from './dependencies.js';
 import { latency, percentileLabel } from './latency.js';
 import { searchTraces, type TraceSearch } from './search.js';
@@ -26,7 +27,7 @@ before(async () => {
   db = await Database.open(null);
   const writer = await DuckDBTraceWriter.create(db);
   await writer.append(rows);
-  writer.close();
+  await writer.close();
   executor = new DuckDBQueryExecutor(db, 10_000);
 });
 after(() => {
@@ -104,7 +105,7 @@ describe('search', () => {
 
 test('search: traces written across batches are summarized whole; one longer than the range is found only with a span in it', async () => {
   const batchedDb = await Database.open(null);
-  const writer = await DuckDBTraceWriter.create(batchedDb, 2);
+  const writer = await DuckDBTraceWriter.create(batchedDb, { connections: 2 });
   const at = (seconds: bigint) => START + seconds * SECOND;
   const [split, straddling, around] = ['a', 'b', 'c'].map((c) => c.repeat(32));
   // One trace over three batches; one batch holding a span before, in and after the range; one with spans only around it.
@@ -117,7 +118,7 @@ test('search: traces written across batches are summarized whole; one longer tha
       ...[0n, 300n].map((s, i) => spanRow({ traceId: around!, spanId: String(i + 1).repeat(16), parentSpanId: i === 0 ? '' : '9'.repeat(16), serviceName: 'api', name: 'around', startTimeUnixNano: at(s), durationNs: SECOND })),
     ]),
   ]);
-  writer.close();
+  await writer.close();
   const batchedExecutor = new DuckDBQueryExecutor(batchedDb, 10_000);
   try {
     const result = await searchTraces(batchedExecutor, { range: { startNs: at(50n), endNs: at(200n) }, attributes: [], limit: 10 });
@@ -193,7 +194,23 @@ describe('dependencies and catalog', () => {
     const weight = apiSpans.reduce((s, r) => s + r.sampleWeight, 0);
     assert.equal(gatewayApi.callCount, weight);
     assert.equal(gatewayApi.errorRate, apiSpans.filter((r) => r.statusCode === 2).reduce((s, r) => s + r.sampleWeight, 0) / weight);
-    assert.equal(gatewayApi.p99Ns, weightedPercentile(apiSpans.map((r) => ({ d: r.durationNs, w: r.sampleWeight })), 0.99).toString());
+    // Read from duration buckets 5% wide: within 5% of the exact weighted percentile.
+    for (const [q, reported] of [[0.5, gatewayApi.p50Ns], [0.99, gatewayApi.p99Ns]] as const) {
+      const exact = Number(weightedPercentile(apiSpans.map((r) => ({ d: r.durationNs, w: r.sampleWeight })), q));
+      assert.ok(Math.abs(Number(reported) - exact) <= 0.05 * exact, `p${q * 100} ${reported} within 5% of ${exact}`);
+    }
+  });
+
+  test('dependencies count every minute the range touches, and add the calls not yet written to storage', async () => {
+    const minute = 60n * SECOND;
+    const edgesIn = async (startNs: bigint, endNs: bigint) => (await dependencies(executor, { startNs, endNs })).map((e) => `${e.caller}>${e.callee}`);
+    // The traces start one per second from START; the last minute holding any is minute 9 (traces 540-599).
+    assert.deepEqual(await edgesIn(START + 9n * minute + 59n * SECOND, START + 20n * minute), ['api>auth', 'api>postgresql', 'gateway>api']);
+    assert.deepEqual(await edgesIn(START + 10n * minute, START + 20n * minute), []);
+    const unflushed = { read: <T>(read: (rows: CallBucket[]) => Promise<T>) => read([{ minuteNs: START + 15n * minute, caller: 'web', callee: 'gateway', calleeIsPeer: false, durationBucket: 400, calls: 3, errors: 1, durationSum: 3 * 2900 }]) };
+    assert.deepEqual(await dependencies(executor, { startNs: START + 10n * minute, endNs: START + 20n * minute }, unflushed), [
+      { caller: 'web', callee: 'gateway', calleeIsPeer: false, callCount: 3, errorRate: 1 / 3, p50Ns: '2900', p99Ns: '2900' },
+    ]);
   });
 
   test('services and operations in the range, with span kinds', async () => {

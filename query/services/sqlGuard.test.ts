@@ -156,7 +156,7 @@ describe('through the runner on real DuckDB', () => {
     db = await Database.open(null);
     const writer = await DuckDBTraceWriter.create(db);
     await writer.append(Array.from({ length: SPAN_COUNT }, (_, i) => testSpan(i)));
-    writer.close();
+    await writer.close();
     raw = await db.connect();
     await raw.run('CREATE SEQUENCE s'); // so that nextval('s') binds and only the guard stands in its way
     runner = new DuckDBSqlRunner(db, { timeoutMs: 5_000, maxRows: 1_000, guard: checkReadOnlyStatement });
@@ -353,6 +353,6 @@ describe('through the runner on real DuckDB', () => {
     // Run last among this describe's tests (node:test runs them in order).
     assert.equal(await snapshot(), before_);
     // One user macro (utc_now) and the latest schema version, before and after.
-    assert.match(before_, new RegExp(`memory\\.main\\.schema_version,memory\\.main\\.spans,memory\\.main\\.trace_summaries\\nspan_attributes,span_resource_attributes\\ns:unused\\nmemory,system,temp\\n1\\n.*enable_logging=0.*\\n${SCHEMA_VERSION}$`));
+    assert.match(before_, new RegExp(`memory\\.main\\.schema_version,memory\\.main\\.service_calls,memory\\.main\\.spans,memory\\.main\\.trace_summaries\\nspan_attributes,span_resource_attributes\\ns:unused\\nmemory,system,temp\\n1\\n.*enable_logging=0.*\\n${SCHEMA_VERSION}$`));
   });
 });

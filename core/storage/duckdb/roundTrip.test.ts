@@ -12,7 +12,8 @@ import { decodeExportTraceRequestProtobuf } from '../../otlp/decodeProtobuf.js';
 import { DEFAULT_SPAN_LIMITS } from '../../otlp/limits.js';
 import { MIGRATIONS, SCHEMA_VERSION, SPAN_COLUMN_NAMES, SUMMARY_ROOT_RANK } from '../schema.js';
 import { spanKey } from '../types.js';
-import { STATUS_CODE_ERROR } from '../../model/span.js';
+import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR, type SpanRow } from '../../model/span.js';
+import { generateTraces, spanRow } from '../../../test/fixtures/generatedTraces.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DATABASE_FILE, Database } from './database.js';
 import { DuckDBTraceReader } from './spanReader.js';
@@ -37,7 +38,7 @@ test('every span field and attribute type round-trips through DuckDB', async () 
     const stored = (await reader.getTraceSpans(traceId)).sort((a, b) => a.spanId.localeCompare(b.spanId));
     assert.deepEqual(stored, expected);
   }
-  writer.close();
+  await writer.close();
   reader.close();
   db.close();
 });
@@ -49,7 +50,7 @@ test('migrations run once; reopening a data directory keeps its spans and schema
   const first = await Database.open(dir);
   const writer = await DuckDBTraceWriter.create(first);
   await writer.append(rows);
-  writer.close();
+  await writer.close();
   first.close();
 
   const second = await Database.open(dir);
@@ -87,7 +88,7 @@ test('a database from before a later migration is upgraded in place', async () =
   assert.equal(await v3.migrate(), SCHEMA_VERSION);
   const writer = await DuckDBTraceWriter.create(v3);
   await writer.append(rows);
-  writer.close();
+  await writer.close();
   const reader = await DuckDBTraceReader.create(v3);
   assert.deepEqual(await reader.getTraceSpans(rows[0]!.traceId), rows);
   reader.close();
@@ -99,7 +100,7 @@ test('the keys of the spans already stored, for replaying the write-ahead log wi
   const db = await Database.open(null);
   const writer = await DuckDBTraceWriter.create(db);
   await writer.append(rows.slice(0, 1));
-  writer.close();
+  await writer.close();
   const reader = await DuckDBTraceReader.create(db);
   assert.deepEqual(await reader.storedSpanKeys([rows[0]!.traceId, 'a'.repeat(32)]), new Set([spanKey(rows[0]!.traceId, '0000000000000001')]));
   assert.deepEqual(await reader.storedSpanKeys([]), new Set());
@@ -142,7 +143,7 @@ test('text of any kind round-trips: quotes, backslashes, control characters, NUL
   const [stored] = await reader.getTraceSpans(row!.traceId);
   assert.equal(stored!.name, 'lone \ufffd surrogate');
   assert.deepEqual(stored, { ...row!, name: 'lone \ufffd surrogate' });
-  writer.close();
+  await writer.close();
   reader.close();
   db.close();
 });
@@ -155,9 +156,9 @@ test('a trace written in batches an hour apart is read whole, and the upgrade to
   const other = { ...early!, traceId: 'a'.repeat(32) };
   const child = { ...early!, traceId: 'a'.repeat(32), spanId: '0000000000000009', parentSpanId: '0000000000000001', serviceName: 'child', durationNs: 10n ** 12n };
   let db = await Database.open(dir);
-  const writer = await DuckDBTraceWriter.create(db, 2);
+  const writer = await DuckDBTraceWriter.create(db, { connections: 2 });
   await Promise.all([writer.append([early!]), writer.append([lateRow, child, other])]);
-  writer.close();
+  await writer.close();
   let reader = await DuckDBTraceReader.create(db);
   assert.deepEqual((await reader.getTraceSpans(early!.traceId)).map((r) => r.spanId), ['0000000000000001', '0000000000000002']);
   assert.deepEqual([...(await reader.storedSpanKeys([early!.traceId, other.traceId]))].sort(), [spanKey(early!.traceId, '0000000000000001'), spanKey(early!.traceId, '0000000000000002'), spanKey(other.traceId, '0000000000000001'), spanKey(other.traceId, '0000000000000009')].sort());
@@ -178,10 +179,11 @@ test('a trace written in batches an hour apart is read whole, and the upgrade to
       [2, 0, true, other.serviceName],
     ],
   );
-  // As a version-5 database left it: spans and trace_bounds, no trace_summaries.
+  // As a version-5 database left it: spans and trace_bounds, no trace_summaries or service_calls.
   await connection.run('DROP TABLE trace_summaries');
+  await connection.run('DROP TABLE service_calls');
   await connection.run('CREATE TABLE trace_bounds (trace_id VARCHAR NOT NULL, start_min TIMESTAMP_NS NOT NULL, start_max TIMESTAMP_NS NOT NULL)');
-  await connection.run('DELETE FROM schema_version WHERE version = 6');
+  await connection.run('DELETE FROM schema_version WHERE version >= 6');
   connection.closeSync();
   db.close();
   db = await Database.open(dir);
@@ -192,5 +194,51 @@ test('a trace written in batches an hour apart is read whole, and the upgrade to
   assert.equal((await connection.runAndReadAll("SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'trace_bounds'")).getRowObjectsJS()[0]!.n, 0);
   connection.closeSync();
   reader.close();
+  db.close();
+});
+
+test('the dependency graph written as batches arrive, in any order, equals the one the upgrade rebuilds from the stored spans', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-db-'));
+  dirs.push(dir);
+  const start = 1_800_000_000_000_000_000n;
+  const rows = generateTraces(120, start, 1_000_000_000n);
+  // api calls auth through a CLIENT span naming its peer: counted as a peer call when auth comes later, then withdrawn.
+  for (let t = 0; t < 40; t++) {
+    const traceId = (t + 1).toString(16).padStart(32, '0');
+    const client = spanRow({ traceId, spanId: 'c'.repeat(15) + (t % 10), parentSpanId: '', serviceName: 'api', name: 'call auth', kind: SPAN_KIND_CLIENT, startTimeUnixNano: start + BigInt(t) * 1_000_000_000n, durationNs: 900n + BigInt(t), attributes: { keys: ['peer.service'], values: ['auth'], types: 's' } });
+    const callee = spanRow({ traceId, spanId: 'd'.repeat(15) + (t % 10), parentSpanId: client.spanId, serviceName: 'auth', name: 'check', startTimeUnixNano: client.startTimeUnixNano + 10n, durationNs: 800n, sampleWeight: 2 });
+    rows.push(client, ...(t % 4 === 0 ? [] : [callee]));
+  }
+  // One batch per service and second, as SDKs export them, written out of order.
+  const batches = new Map<string, SpanRow[]>();
+  for (const row of rows) {
+    const key = `${row.serviceName}/${row.startTimeUnixNano / 1_000_000_000n}`;
+    batches.set(key, [...(batches.get(key) ?? []), row]);
+  }
+  const ordered = [...batches.values()].sort((a, b) => (a[0]!.serviceName === 'auth' ? 1 : 0) - (b[0]!.serviceName === 'auth' ? 1 : 0) || Number(b[0]!.startTimeUnixNano - a[0]!.startTimeUnixNano));
+  let db = await Database.open(dir);
+  const writer = await DuckDBTraceWriter.create(db, { connections: 2 });
+  // Flushed every 20 batches: the minutes written again are summed into one row per minute, edge and bucket.
+  for (const [i, batch] of ordered.entries()) {
+    await writer.append(batch);
+    if (i % 20 === 19) await writer.flushCalls();
+  }
+  await writer.close();
+  const graph = `SELECT start_minute::VARCHAR AS minute, caller, callee, callee_is_peer, duration_bucket, round(sum(calls), 6) AS calls, round(sum(errors), 6) AS errors, round(sum(duration_sum)) AS duration_sum
+    FROM service_calls GROUP BY ALL HAVING abs(sum(calls)) > 1e-9 ORDER BY ALL`;
+  let connection = await db.connect();
+  const written = (await connection.runAndReadAll(graph)).getRowObjectsJS();
+  assert.deepEqual([...new Set(written.map((r) => `${r.caller}>${r.callee}${r.callee_is_peer ? ' (peer)' : ''}`))].sort(), ['api>auth', 'api>auth (peer)', 'api>postgresql (peer)', 'gateway>api']);
+  const keys = 'start_minute, caller, callee, callee_is_peer, duration_bucket';
+  assert.deepEqual((await connection.runAndReadAll(`SELECT count(*) = count(DISTINCT (${keys})) AS one_row_each FROM service_calls`)).getRowObjectsJS(), [{ one_row_each: true }]);
+  await connection.run('DELETE FROM service_calls');
+  await connection.run('DROP TABLE service_calls');
+  await connection.run('DELETE FROM schema_version WHERE version = 7');
+  connection.closeSync();
+  db.close();
+  db = await Database.open(dir);
+  connection = await db.connect();
+  assert.deepEqual((await connection.runAndReadAll(graph)).getRowObjectsJS(), written);
+  connection.closeSync();
   db.close();
 });

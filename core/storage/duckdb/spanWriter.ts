@@ -8,8 +8,9 @@
  */
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { STATUS_CODE_ERROR, type Attributes, type SpanRow } from '../../model/span.js';
-import { SPAN_COLUMNS, TRACE_SUMMARY_COLUMNS, type TraceSummaryColumnName } from '../schema.js';
-import type { TraceWriter } from '../types.js';
+import { SERVICE_CALL_COLUMNS, SPAN_COLUMNS, TRACE_SUMMARY_COLUMNS, type ServiceCallColumnName, type TraceSummaryColumnName } from '../schema.js';
+import { CallHistogram, CallPairing, DEFAULT_CALL_PAIRING, type CallBucket, type CallPairingOptions } from '../serviceCalls.js';
+import type { TraceWriter, UnflushedCalls } from '../types.js';
 import type { Database } from './database.js';
 
 type ColumnName = (typeof SPAN_COLUMNS)[number]['name'];
@@ -119,12 +120,39 @@ interface Slot {
   connection: DuckDBConnection;
   insert: DuckDBPreparedStatement;
   insertSummaries: DuckDBPreparedStatement;
+  insertCalls: DuckDBPreparedStatement;
 }
 
-// Timestamps travel as unix nanoseconds (BIGINT), as span start times do.
-const INSERT_SUMMARIES_SQL = `INSERT INTO trace_summaries (${TRACE_SUMMARY_COLUMNS.map((c) => c.name).join(', ')})
-SELECT ${TRACE_SUMMARY_COLUMNS.map((c) => (c.type === 'TIMESTAMP_NS' ? `make_timestamp_ns(${c.name})` : c.name)).join(', ')}
-FROM (SELECT ${TRACE_SUMMARY_COLUMNS.map((c, i) => `unnest(from_json($${i + 1}::VARCHAR, '["${c.type === 'TIMESTAMP_NS' ? 'BIGINT' : c.type}"]')) AS ${c.name}`).join(', ')})`;
+/**
+ * Rows whose columns arrive as one JSON list each, in parameters named by `parameter(i)` for the i-th
+ * column; timestamps travel as unix nanoseconds (BIGINT), as span start times do.
+ */
+export function rowsFromJsonSql(columns: ReadonlyArray<{ name: string; type: string }>, parameter: (i: number) => string): string {
+  return `SELECT ${columns.map((c) => (c.type === 'TIMESTAMP_NS' ? `make_timestamp_ns(${c.name}) AS ${c.name}` : c.name)).join(', ')}
+FROM (SELECT ${columns.map((c, i) => `unnest(from_json(${parameter(i)}::VARCHAR, '["${c.type === 'TIMESTAMP_NS' ? 'BIGINT' : c.type}"]')) AS ${c.name}`).join(', ')})`;
+}
+
+function insertColumnsSql(table: string, columns: ReadonlyArray<{ name: string; type: string }>): string {
+  return `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) ${rowsFromJsonSql(columns, (i) => `$${i + 1}`)}`;
+}
+
+const INSERT_SUMMARIES_SQL = insertColumnsSql('trace_summaries', TRACE_SUMMARY_COLUMNS);
+const INSERT_CALLS_SQL = insertColumnsSql('service_calls', SERVICE_CALL_COLUMNS);
+
+/** service_calls rows as a JSON list per column (the parameters of INSERT_CALLS_SQL). */
+export function serviceCallColumns(rows: readonly CallBucket[]): Record<ServiceCallColumnName, string> {
+  const list = (value: (row: CallBucket) => bigint | number | boolean) => `[${rows.map(value).join(',')}]`;
+  return {
+    start_minute: list((r) => r.minuteNs),
+    caller: json(rows.map((r) => r.caller)),
+    callee: json(rows.map((r) => r.callee)),
+    callee_is_peer: list((r) => r.calleeIsPeer),
+    duration_bucket: list((r) => r.durationBucket),
+    calls: list((r) => r.calls),
+    errors: list((r) => r.errors),
+    duration_sum: list((r) => r.durationSum),
+  };
+}
 
 interface TraceSummary {
   startMin: bigint;
@@ -178,27 +206,62 @@ export function traceSummaries(spans: readonly SpanRow[]): Record<TraceSummaryCo
     root_operation: json(all.map((s) => s.root.name)),
   };}
 
+export interface TraceWriterOptions {
+  connections?: number;
+  /** How often the dependency graph's sums are written to service_calls; until then queries read them from memory. */
+  callFlushMs?: number;
+  /** Sums (service_calls rows) held in memory at most before they are written early. */
+  maxUnflushedCalls?: number;
+  callPairing?: CallPairingOptions;
+}
+
 /**
  * Writes through a pool of connections, one batch per connection at a time: batches on different
  * connections run at once (DuckDB appends to one table from several transactions without conflict),
  * so one batch's commit and fsync overlap another's parsing.
+ *
+ * Committed batches also feed the dependency graph (serviceCalls.ts), summed in memory and written
+ * to service_calls every `callFlushMs`, where they are summed with the rows of the same minutes: one
+ * row per minute, edge and duration bucket, where a row per batch would be about a row per call.
+ * Queries add the unwritten sums (`read`).
  */
-export class DuckDBTraceWriter implements TraceWriter {
+export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   private readonly idle: Slot[];
   private readonly waiting: Array<(slot: Slot) => void> = [];
+  private readonly pairing: CallPairing;
+  private readonly histogram = new CallHistogram();
+  /** Sums being written: still read from memory until their commit. */
+  private flushing: CallBucket[] = [];
+  /** A flush waits for reads of the sums to end, and reads wait for a flush to end, so none counts a sum twice or not at all. */
+  private flush: Promise<void> | null = null;
+  private readers = 0;
+  private readersDone: (() => void) | null = null;
+  private readonly flushTimer: NodeJS.Timeout;
+  private readonly maxUnflushedCalls: number;
 
-  private constructor(private readonly slots: Slot[]) {
+  private constructor(
+    private readonly slots: Slot[],
+    options: TraceWriterOptions,
+  ) {
     this.idle = [...slots];
+    this.pairing = new CallPairing(options.callPairing ?? DEFAULT_CALL_PAIRING);
+    this.maxUnflushedCalls = options.maxUnflushedCalls ?? 20_000;
+    this.flushTimer = setInterval(() => void this.flushCalls().catch(() => undefined), options.callFlushMs ?? 5_000).unref();
   }
 
-  static async create(db: Database, connections = 1): Promise<DuckDBTraceWriter> {
+  static async create(db: Database, options: TraceWriterOptions = {}): Promise<DuckDBTraceWriter> {
     const sql = insertSql();
     const slots: Slot[] = [];
-    for (let i = 0; i < connections; i++) {
+    for (let i = 0; i < (options.connections ?? 1); i++) {
       const connection = await db.connect();
-      slots.push({ connection, insert: await connection.prepare(sql), insertSummaries: await connection.prepare(INSERT_SUMMARIES_SQL) });
+      slots.push({
+        connection,
+        insert: await connection.prepare(sql),
+        insertSummaries: await connection.prepare(INSERT_SUMMARIES_SQL),
+        insertCalls: await connection.prepare(INSERT_CALLS_SQL),
+      });
     }
-    return new DuckDBTraceWriter(slots);
+    return new DuckDBTraceWriter(slots, options);
   }
 
   /** Batches that can be written at once. */
@@ -206,10 +269,14 @@ export class DuckDBTraceWriter implements TraceWriter {
     return this.slots.length;
   }
 
+  /** Spans held for pairing with their parents or children. */
+  get pairingSpans(): number {
+    return this.pairing.heldSpans;
+  }
+
   async append(spans: readonly SpanRow[]): Promise<void> {
     if (spans.length === 0) return;
-    const slot = this.idle.pop() ?? (await new Promise<Slot>((resolve) => this.waiting.push(resolve)));
-    try {
+    await this.withSlot(async (slot) => {
       let parameter = 1;
       for (const column of SPAN_COLUMNS) {
         for (const text of ENCODINGS[column.name].encode(spans)) slot.insert.bindVarchar(parameter++, text);
@@ -217,15 +284,77 @@ export class DuckDBTraceWriter implements TraceWriter {
       const summaries = traceSummaries(spans);
       TRACE_SUMMARY_COLUMNS.forEach((column, i) => slot.insertSummaries.bindVarchar(i + 1, summaries[column.name]));
       // One transaction: the batch's spans and their traces' summaries are stored together or not at all.
-      await slot.connection.run('BEGIN TRANSACTION');
-      try {
+      await this.transaction(slot, async () => {
         await slot.insert.run();
         await slot.insertSummaries.run();
-        await slot.connection.run('COMMIT');
-      } catch (error) {
-        await slot.connection.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      });
+    });
+    // Only committed spans count, so a batch that fails and is retried counts once.
+    this.histogram.add(this.pairing.add(spans));
+    // Sums held in memory stay bounded whatever the spans' services and times.
+    if (this.histogram.size >= this.maxUnflushedCalls) void this.flushCalls().catch(() => undefined);
+  }
+
+  /** Runs `read` with the sums not yet in service_calls; service_calls holds the rest until `read` ends. */
+  async read<T>(read: (unflushed: readonly CallBucket[]) => Promise<T>): Promise<T> {
+    await this.flushEnded();
+    this.readers++;
+    try {
+      return await read([...this.histogram.rows(), ...this.flushing]);
+    } finally {
+      if (--this.readers === 0) this.readersDone?.();
+    }
+  }
+
+  /** Writes the sums gathered so far to service_calls. */
+  async flushCalls(): Promise<void> {
+    await this.flushEnded();
+    if (this.histogram.size === 0) return;
+    this.flush = this.writeCalls();
+    try {
+      await this.flush;
+    } finally {
+      this.flush = null;
+    }
+  }
+
+  private async flushEnded(): Promise<void> {
+    while (this.flush) await this.flush.catch(() => undefined);
+  }
+
+  private async writeCalls(): Promise<void> {
+    if (this.readers > 0) await new Promise<void>((resolve) => (this.readersDone = resolve));
+    this.readersDone = null;
+    this.flushing = this.histogram.take();
+    try {
+      const columns = serviceCallColumns(this.flushing);
+      const minutes = [...new Set(this.flushing.map((row) => row.minuteNs))].map((ns) => `make_timestamp_ns(${ns})`).join(', ');
+      const names = SERVICE_CALL_COLUMNS.map((c) => c.name).join(', ');
+      await this.withSlot(async (slot) => {
+        SERVICE_CALL_COLUMNS.forEach((column, i) => slot.insertCalls.bindVarchar(i + 1, columns[column.name]));
+        // The minutes written to are summed again into one row per edge and bucket, so service_calls keeps
+        // one row per minute, edge and bucket however often it is flushed.
+        await this.transaction(slot, async () => {
+          await slot.insertCalls.run();
+          await slot.connection.run(`CREATE OR REPLACE TEMP TABLE merged_calls AS SELECT start_minute, caller, callee, callee_is_peer, duration_bucket,
+            sum(calls) AS calls, sum(errors) AS errors, sum(duration_sum) AS duration_sum FROM service_calls WHERE start_minute IN (${minutes}) GROUP BY ALL`);
+          await slot.connection.run(`DELETE FROM service_calls WHERE start_minute IN (${minutes})`);
+          await slot.connection.run(`INSERT INTO service_calls (${names}) SELECT ${names} FROM merged_calls`);
+          await slot.connection.run('DROP TABLE merged_calls');
+        });
+      });
+    } catch (error) {
+      this.histogram.merge(this.flushing);
+      throw error;
+    } finally {
+      this.flushing = [];
+    }
+  }
+
+  private async withSlot(use: (slot: Slot) => Promise<void>): Promise<void> {
+    const slot = this.idle.pop() ?? (await new Promise<Slot>((resolve) => this.waiting.push(resolve)));
+    try {
+      await use(slot);
     } finally {
       const next = this.waiting.shift();
       if (next) next(slot);
@@ -233,10 +362,25 @@ export class DuckDBTraceWriter implements TraceWriter {
     }
   }
 
-  close(): void {
+  private async transaction(slot: Slot, body: () => Promise<unknown>): Promise<void> {
+    await slot.connection.run('BEGIN TRANSACTION');
+    try {
+      await body();
+      await slot.connection.run('COMMIT');
+    } catch (error) {
+      await slot.connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Writes the dependency graph's sums, then closes the connections. */
+  async close(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.flushCalls();
     for (const slot of this.slots) {
       slot.insert.destroySync();
       slot.insertSummaries.destroySync();
+      slot.insertCalls.destroySync();
       slot.connection.closeSync();
     }
   }

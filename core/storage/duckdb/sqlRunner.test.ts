@@ -54,7 +54,7 @@ before(async () => {
   db = await Database.open(null);
   const writer = await DuckDBTraceWriter.create(db);
   await writer.append(Array.from({ length: SPAN_COUNT }, (_, i) => testSpan(i)));
-  writer.close();
+  await writer.close();
   raw = await db.connect();
   runner = new DuckDBSqlRunner(db, { timeoutMs: 5_000, maxRows: 1_000, guard: allowEverything });
 });
@@ -141,7 +141,7 @@ describe('answers', () => {
     const other = await Database.open(null);
     const writer = await DuckDBTraceWriter.create(other);
     await writer.append([testSpan(0, { attributes: NONE }), testSpan(1, { attributes: attrs([['only', '', 'n']]) })]);
-    writer.close();
+    await writer.close();
     const r = new DuckDBSqlRunner(other, { timeoutMs: 5_000, maxRows: 10, guard: allowEverything });
     const answer = await r.run({ sql: 'SELECT span_id, key, type FROM span_attributes' });
     assert.deepEqual(answer.rows, [['0000000000000002', 'only', 'empty']]);
@@ -155,7 +155,7 @@ describe('answers', () => {
       assert.ok(answer.rows.length > 0, sql);
     }
     const tables = await runner.run({ sql: 'SHOW TABLES' });
-    assert.deepEqual(tables.rows.map((r) => r[0]).sort(), ['schema_version', 'span_attributes', 'span_resource_attributes', 'spans', 'trace_summaries']);
+    assert.deepEqual(tables.rows.map((r) => r[0]).sort(), ['schema_version', 'service_calls', 'span_attributes', 'span_resource_attributes', 'spans', 'trace_summaries']);
   });
 });
 

@@ -122,7 +122,7 @@ export const jaegerRoutes: FastifyPluginAsync<{ context: QueryContext }> = async
       { endTs: optional(request.query.endTs, 'endTs'), lookback: optional(request.query.lookback, 'lookback') },
       { nowNs: nowNs(), maxHours: context.limits.maxQueryRangeHours },
     );
-    const edges = await dependencies(context.executor, range);
+    const edges = await dependencies(context.executor, range, context.calls);
     return envelope(edges.map((e) => ({ parent: e.caller, child: e.callee, callCount: Math.round(e.callCount) })));
   });
 };

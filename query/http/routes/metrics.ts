@@ -47,7 +47,7 @@ export const metricsRoutes: FastifyPluginAsync<{ context: QueryContext }> = asyn
 
   app.get<{ Querystring: QueryString }>('/api/v1/dependencies', async (request) => {
     rejectUnknown(request.query, ['start', 'end']);
-    return { edges: await dependencies(context.executor, range(request.query)) };
+    return { edges: await dependencies(context.executor, range(request.query), context.calls) };
   });
 };
 
