@@ -38,8 +38,25 @@ export interface Call {
   error: boolean;
 }
 
+/** What pairing needs of a span; the span itself is not held, so its attributes and events are not kept alive. */
+interface SpanEnd {
+  service: string;
+  startNs: bigint;
+  durationNs: bigint;
+  weight: number;
+  error: boolean;
+}
+
+const spanEnd = (span: SpanRow): SpanEnd => ({
+  service: span.serviceName,
+  startNs: span.startTimeUnixNano,
+  durationNs: span.durationNs,
+  weight: span.sampleWeight,
+  error: span.statusCode === STATUS_CODE_ERROR,
+});
+
 interface SeenSpan {
-  span: SpanRow;
+  end: SpanEnd;
   peer: string | null;
   /** Whether a child on another service has been seen. */
   calledService: boolean;
@@ -51,7 +68,7 @@ interface SeenSpan {
 interface Generation {
   seen: Map<string, SeenSpan>;
   /** Spans whose parent has not been seen, by the parent's key. */
-  orphans: Map<string, SpanRow[]>;
+  orphans: Map<string, SpanEnd[]>;
 }
 
 const newGeneration = (): Generation => ({ seen: new Map(), orphans: new Map() });
@@ -63,7 +80,8 @@ export interface CallPairingOptions {
   maxSpans: number;
 }
 
-export const DEFAULT_CALL_PAIRING: CallPairingOptions = { windowMs: 30_000, maxSpans: 500_000 };
+/** As Tempo's service graph waits 10 s for a pair; about 150 bytes a span held. */
+export const DEFAULT_CALL_PAIRING: CallPairingOptions = { windowMs: 10_000, maxSpans: 300_000 };
 
 /**
  * Pairs spans with their parents as batches arrive, in any order. Spans are held in two
@@ -92,43 +110,35 @@ export class CallPairing {
     const calls: Call[] = [];
     const added: SeenSpan[] = [];
     for (const span of spans) {
-      const seen: SeenSpan = { span, peer: peerOf(span), calledService: false, peerCounted: false };
+      const seen: SeenSpan = { end: spanEnd(span), peer: peerOf(span), calledService: false, peerCounted: false };
       const key = span.traceId + span.spanId;
       this.current.seen.set(key, seen);
       added.push(seen);
       for (const child of this.takeOrphans(key)) this.pair(seen, child, calls);
     }
-    for (const { span } of added) {
-      if (span.parentSpanId === '') continue;
+    spans.forEach((span, i) => {
+      if (span.parentSpanId === '') return;
       const parentKey = span.traceId + span.parentSpanId;
       const parent = this.current.seen.get(parentKey) ?? this.previous.seen.get(parentKey);
-      if (parent) this.pair(parent, span, calls);
+      if (parent) this.pair(parent, added[i]!.end, calls);
       else {
         const waiting = this.current.orphans.get(parentKey);
-        if (waiting) waiting.push(span);
-        else this.current.orphans.set(parentKey, [span]);
+        if (waiting) waiting.push(added[i]!.end);
+        else this.current.orphans.set(parentKey, [added[i]!.end]);
       }
-    }
+    });
     for (const seen of added) {
-      if (seen.peer === null || seen.calledService || seen.peer === seen.span.serviceName) continue;
+      if (seen.peer === null || seen.calledService || seen.peer === seen.end.service) continue;
       seen.peerCounted = true;
       calls.push(peerCall(seen, 1));
     }
     return calls;
   }
 
-  private pair(parent: SeenSpan, child: SpanRow, calls: Call[]): void {
-    if (parent.span.serviceName === child.serviceName) return;
+  private pair(parent: SeenSpan, child: SpanEnd, calls: Call[]): void {
+    if (parent.end.service === child.service) return;
     parent.calledService = true;
-    calls.push({
-      caller: parent.span.serviceName,
-      callee: child.serviceName,
-      calleeIsPeer: false,
-      startNs: child.startTimeUnixNano,
-      durationNs: child.durationNs,
-      weight: child.sampleWeight,
-      error: child.statusCode === STATUS_CODE_ERROR,
-    });
+    calls.push({ caller: parent.end.service, callee: child.service, calleeIsPeer: false, startNs: child.startNs, durationNs: child.durationNs, weight: child.weight, error: child.error });
     if (parent.peerCounted) {
       parent.peerCounted = false;
       calls.push(peerCall(parent, -1));
@@ -136,8 +146,8 @@ export class CallPairing {
   }
 
   /** The children waiting for the span with this key, removed from waiting. */
-  private takeOrphans(key: string): SpanRow[] {
-    const found: SpanRow[] = [];
+  private takeOrphans(key: string): SpanEnd[] {
+    const found: SpanEnd[] = [];
     for (const generation of [this.current, this.previous]) {
       const waiting = generation.orphans.get(key);
       if (!waiting) continue;
@@ -158,16 +168,8 @@ export class CallPairing {
 }
 
 function peerCall(seen: SeenSpan, sign: 1 | -1): Call {
-  const { span } = seen;
-  return {
-    caller: span.serviceName,
-    callee: seen.peer!,
-    calleeIsPeer: true,
-    startNs: span.startTimeUnixNano,
-    durationNs: span.durationNs,
-    weight: sign * span.sampleWeight,
-    error: span.statusCode === STATUS_CODE_ERROR,
-  };
+  const { end } = seen;
+  return { caller: end.service, callee: seen.peer!, calleeIsPeer: true, startNs: end.startNs, durationNs: end.durationNs, weight: sign * end.weight, error: end.error };
 }
 
 /**

@@ -297,7 +297,8 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
 
   /** Runs `read` with the sums not yet in service_calls; service_calls holds the rest until `read` ends. */
   async read<T>(read: (unflushed: readonly CallBucket[]) => Promise<T>): Promise<T> {
-    await this.flushEnded();
+    // No await between the last check and counting the reader, so that no flush starts in between.
+    while (this.flush) await this.flush.catch(() => undefined);
     this.readers++;
     try {
       return await read([...this.histogram.rows(), ...this.flushing]);
@@ -308,7 +309,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
 
   /** Writes the sums gathered so far to service_calls. */
   async flushCalls(): Promise<void> {
-    await this.flushEnded();
+    while (this.flush) await this.flush.catch(() => undefined);
     if (this.histogram.size === 0) return;
     this.flush = this.writeCalls();
     try {
@@ -316,10 +317,6 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     } finally {
       this.flush = null;
     }
-  }
-
-  private async flushEnded(): Promise<void> {
-    while (this.flush) await this.flush.catch(() => undefined);
   }
 
   private async writeCalls(): Promise<void> {
