@@ -230,8 +230,6 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   private readonly waiting: Array<(slot: Slot) => void> = [];
   private readonly pairing: CallPairing;
   private readonly histogram = new CallHistogram();
-  /** Sums being written: still read from memory until their commit. */
-  private flushing: CallBucket[] = [];
   /** A flush waits for reads of the sums to end, and reads wait for a flush to end, so none counts a sum twice or not at all. */
   private flush: Promise<void> | null = null;
   private readers = 0;
@@ -301,7 +299,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     while (this.flush) await this.flush.catch(() => undefined);
     this.readers++;
     try {
-      return await read([...this.histogram.rows(), ...this.flushing]);
+      return await read(this.histogram.rows());
     } finally {
       if (--this.readers === 0) this.readersDone?.();
     }
@@ -322,10 +320,10 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   private async writeCalls(): Promise<void> {
     if (this.readers > 0) await new Promise<void>((resolve) => (this.readersDone = resolve));
     this.readersDone = null;
-    this.flushing = this.histogram.take();
+    const rows = this.histogram.take();
     try {
-      const columns = serviceCallColumns(this.flushing);
-      const minutes = [...new Set(this.flushing.map((row) => row.minuteNs))].map((ns) => `make_timestamp_ns(${ns})`).join(', ');
+      const columns = serviceCallColumns(rows);
+      const minutes = [...new Set(rows.map((row) => row.minuteNs))].map((ns) => `make_timestamp_ns(${ns})`).join(', ');
       const names = SERVICE_CALL_COLUMNS.map((c) => c.name).join(', ');
       await this.withSlot(async (slot) => {
         SERVICE_CALL_COLUMNS.forEach((column, i) => slot.insertCalls.bindVarchar(i + 1, columns[column.name]));
@@ -341,10 +339,8 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
         });
       });
     } catch (error) {
-      this.histogram.merge(this.flushing);
+      this.histogram.merge(rows);
       throw error;
-    } finally {
-      this.flushing = [];
     }
   }
 
