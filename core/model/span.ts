@@ -46,6 +46,7 @@ export interface SpanLink {
 }
 
 export const SPAN_KIND_NAMES = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'] as const;
+export const SPAN_KIND_SERVER = 2;
 export const SPAN_KIND_CLIENT = 3;
 export const STATUS_CODE_NAMES = ['UNSET', 'OK', 'ERROR'] as const;
 export const STATUS_CODE_ERROR = 2;

@@ -84,9 +84,10 @@ export interface CallPairingOptions {
 export const DEFAULT_CALL_PAIRING: CallPairingOptions = { windowMs: 10_000, maxSpans: 300_000 };
 
 /**
- * Pairs spans with their parents as batches arrive, in any order. Spans are held in two
- * generations that rotate every window, so expiry costs nothing per span. A peer call is counted as soon as its client span arrives and withdrawn (a call
- * of negative weight) if an instrumented child arrives later, so the graph is right at every moment.
+ * Pairs spans with their parents as batches arrive, in any order. Spans are held in two generations
+ * that rotate every window, so expiry costs nothing per span. A peer call is counted as soon as its
+ * client span arrives and withdrawn (a call of negative weight) if an instrumented child arrives
+ * later, so the graph is right at every moment.
  */
 export class CallPairing {
   private current = newGeneration();
@@ -187,6 +188,11 @@ export function durationBucket(durationNs: bigint): number {
 }
 
 export const MINUTE_NS = 60_000_000_000n;
+
+/** The minute a time falls in, counted from the epoch (rounded down, before it too). */
+export function minuteOf(ns: bigint): bigint {
+  return ns / MINUTE_NS - (ns < 0n && ns % MINUTE_NS !== 0n ? 1n : 0n);
+}
 /** Above any bucket of a duration that fits in a BIGINT (log(2^63) / log(1.05) < 900). */
 const BUCKETS_PER_MINUTE = 1024;
 
@@ -220,9 +226,7 @@ export class CallHistogram {
 
   add(calls: readonly Call[]): void {
     for (const call of calls) {
-      const minute = call.startNs / MINUTE_NS - (call.startNs < 0n && call.startNs % MINUTE_NS !== 0n ? 1n : 0n);
-      const bucket = durationBucket(call.durationNs);
-      const row = this.row(call.caller, call.callee, call.calleeIsPeer, minute, bucket);
+      const row = this.row(call.caller, call.callee, call.calleeIsPeer, minuteOf(call.startNs), durationBucket(call.durationNs));
       row.calls += call.weight;
       if (call.error) row.errors += call.weight;
       row.durationSum += call.weight * Number(call.durationNs);

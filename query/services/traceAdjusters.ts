@@ -2,10 +2,7 @@
  * Adjusters that repair what clients get wrong, as Jaeger's do, each leaving a warning on the span
  * it changed. Pure: they work on index arrays over one trace's spans.
  */
-import type { SpanRow } from '../../core/model/span.js';
-
-const SPAN_KIND_SERVER = 2;
-const SPAN_KIND_CLIENT = 3;
+import { SPAN_KIND_CLIENT, SPAN_KIND_SERVER, type SpanRow } from '../../core/model/span.js';
 
 export interface AdjustedSpan {
   row: SpanRow;
