@@ -16,7 +16,9 @@ export function queryCases(traceIds: string[], service: string): QueryCase[] {
     { name: 'search_trace_duration', path: `/api/v1/traces?minDuration=500ms&limit=20` },
     { name: 'services', path: '/api/v1/services' },
     { name: 'operations', path: `/api/v1/services/${service}/operations` },
-    { name: 'latency', path: `/api/v1/latency?service=${service}` },
+    // As the service page asks: summary, series and the operations table.
+    { name: 'latency', path: `/api/v1/latency?service=${service}&byOperation=true` },
+    { name: 'latency_by_depth', path: `/api/v1/latency?service=${service}&byDepth=true` },
     { name: 'dependencies', path: '/api/v1/dependencies' },
     {
       name: 'sql_aggregate',

@@ -4,8 +4,8 @@ import { after, before, test } from 'node:test';
 import { Database } from '../../core/storage/duckdb/database.js';
 import { DuckDBQueryExecutor } from '../../core/storage/duckdb/queryExecutor.js';
 import { DuckDBTraceWriter } from '../../core/storage/duckdb/spanWriter.js';
-import { spanRow } from '../../test/fixtures/generatedTraces.js';
-import { latency, type LatencyQuery } from './latency.js';
+import { spanRow, weightedPercentile } from '../../test/fixtures/generatedTraces.js';
+import { latency, percentileLabel, type LatencyQuery } from './latency.js';
 
 const START = 1_800_000_000_000_000_000n;
 const SECOND = 1_000_000_000n;
@@ -65,4 +65,45 @@ test('byOperation is left out unless asked for, and follows the operation filter
   assert.equal('byOperation' in (await latency(executor, query)), false);
   const filtered = await latency(executor, { ...query, operation: 'GET /b', byOperation: true });
   assert.deepEqual(filtered.byOperation?.map((o) => [o.operation, o.requests]), [['GET /b', 4]]);
+});
+
+test('percentiles found through duration buckets equal the plain sort, for ties, zero, huge durations and uneven weights', async () => {
+  const own = await Database.open(null);
+  const ownExecutor = new DuckDBQueryExecutor(own, 10_000);
+  try {
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const rows = Array.from({ length: 4000 }, (_, n) => {
+      const r = random();
+      // Log-normal-ish durations rounded to whole milliseconds (many ties), plus zero and past the top bucket.
+      const durationNs = r < 0.01 ? 0n : r < 0.02 ? 20_000_000_000_000n + BigInt(n) : BigInt(Math.round(Math.exp(random() * 8))) * 1_000_000n;
+      return spanRow({
+        traceId: (n + 1).toString(16).padStart(32, '0'),
+        spanId: (n + 1).toString(16).padStart(16, '0'),
+        serviceName: 'api',
+        name: `op${n % 3}`,
+        durationNs,
+        startTimeUnixNano: START + BigInt(Math.floor(random() * 10)) * SECOND,
+        sampleWeight: [1, 2, 5, 20][Math.floor(random() * 4)]!,
+      });
+    });
+    const writer = await DuckDBTraceWriter.create(own);
+    await writer.append(rows);
+    await writer.close();
+    const percentiles = [0.001, 0.25, 0.5, 0.9, 0.99, 0.999, 1];
+    const result = await latency(ownExecutor, { ...query, percentiles, stepNs: 3n * SECOND, byOperation: true });
+    const expected = (of: typeof rows) => Object.fromEntries(percentiles.map((q) => [percentileLabel(q), weightedPercentile(of.map((r) => ({ d: r.durationNs, w: r.sampleWeight })), q).toString()]));
+    assert.deepEqual(result.summary.percentiles, expected(rows));
+    assert.deepEqual(
+      result.series.map((s) => s.percentiles),
+      [0n, 3n, 6n, 9n].map((at) => expected(rows.filter((r) => r.startTimeUnixNano >= START + at * SECOND && r.startTimeUnixNano < START + (at + 3n) * SECOND))),
+    );
+    assert.deepEqual(
+      result.byOperation?.map((o) => o.percentiles),
+      ['op0', 'op1', 'op2'].map((name) => expected(rows.filter((r) => r.name === name))),
+    );
+  } finally {
+    ownExecutor.close();
+    own.close();
+  }
 });

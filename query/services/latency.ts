@@ -30,6 +30,8 @@ export interface LatencyQuery {
   stepNs: bigint;
   /** Adds `byOperation` to the answer. */
   byOperation?: boolean;
+  /** Adds `byDepth` to the answer: it follows every root's call chain, so it costs more than the rest. */
+  byDepth?: boolean;
 }
 
 export interface RedFigures {
@@ -55,7 +57,8 @@ export interface LatencyResult {
   stepNs: string;
   summary: RedFigures;
   series: Array<{ timeUnixNano: string } & RedFigures>;
-  byDepth: Array<{ depth: number; traces: number; percentiles: Record<string, string | null> }>;
+  /** Root-span latency by the depth of the trace; only when asked for. */
+  byDepth?: Array<{ depth: number; traces: number; percentiles: Record<string, string | null> }>;
   /** The summary's figures per span name (operation), by name; only when asked for. */
   byOperation?: Array<{ operation: string } & RedFigures>;
 }
@@ -85,36 +88,73 @@ function whereSql(query: LatencyQuery, params: QueryParams, alias = 's'): string
   return where.join(' AND ');
 }
 
-function percentileColumns(percentiles: number[]): string {
-  return percentiles.map((q, i) => `min(d) FILTER (WHERE cum >= ${q} * total * (1 - ${RANK_EPSILON})) AS q${i}`).join(', ');
+/**
+ * Durations fall into buckets about 3% wide: floor(ln(d) * 32). For integer durations up to 10^13 ns
+ * the logarithms of neighbouring values lie hundreds of rounding steps apart, so a longer duration never
+ * lands in a lower bucket, which the percentile's second pass relies on. Longer durations share the top
+ * bucket; zero takes bucket -1.
+ */
+const BUCKETS_PER_E = 32;
+const bucketSql = (d: string) => `CASE WHEN ${d} < 1 THEN -1 ELSE floor(ln(least(${d}, 10000000000000)) * ${BUCKETS_PER_E})::INTEGER END`;
+
+/**
+ * Count, weight, error weight and exact weighted percentiles of `source` (columns d, w, err, b) per
+ * value of its column `key` (one group when null), as CTEs prefixed with `part` and a SELECT of one row
+ * per group. Sorting every span for its running weight was the slow part; instead a hash aggregate sums
+ * the weight per duration bucket, the running weight over the buckets finds the bucket holding each
+ * percentile, and only that bucket's spans are sorted, counting on from the weight below the bucket.
+ */
+function groupedFiguresSql(part: string, source: string, key: string | null, percentiles: number[]): { ctes: string; select: string } {
+  const target = (q: string, total: string) => `${q} * ${total} * (1 - ${RANK_EPSILON})`;
+  const ctes = `
+${part}_h AS (SELECT ${key ?? '0'} AS key, b, count(*) AS n, sum(w) AS bw, coalesce(sum(w) FILTER (WHERE err), 0) AS ew FROM ${source} GROUP BY ALL),
+${part}_c AS (SELECT key, b, bw, sum(bw) OVER (PARTITION BY key) AS total,
+  coalesce(sum(bw) OVER (PARTITION BY key ORDER BY b ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS below FROM ${part}_h),
+${part}_t AS (SELECT c.key, q.i, q.q, min(c.b) AS b, arg_min(c.below, c.b) AS below, any_value(c.total) AS total
+  FROM ${part}_c c CROSS JOIN percentiles q WHERE c.below + c.bw >= ${target('q.q', 'c.total')} GROUP BY c.key, q.i, q.q),
+${part}_r AS (
+  SELECT key, i, coalesce(min(d) FILTER (WHERE running >= ${target('q', 'total')}), max(d)) AS d FROM (
+    SELECT t.key, t.i, t.q, t.total, s.d, t.below + sum(s.w) OVER (PARTITION BY t.key, t.i ORDER BY s.d ROWS UNBOUNDED PRECEDING) AS running
+    FROM ${source} s JOIN ${part}_t t ON ${key === null ? 'true' : `s.${key} = t.key`} AND s.b = t.b)
+  GROUP BY key, i)`;
+  const columns = percentiles.map((_, i) => `max(r.d) FILTER (WHERE r.i = ${i}) AS q${i}`).join(', ');
+  const select = `SELECT '${part}' AS part, g.key::VARCHAR AS key, g.n, g.weight, g.error_weight, ${columns}
+FROM (SELECT key, sum(n) AS n, sum(bw) AS weight, sum(ew) AS error_weight FROM ${part}_h GROUP BY key) g
+LEFT JOIN ${part}_r r ON r.key = g.key GROUP BY g.key, g.n, g.weight, g.error_weight`;
+  return { ctes, select };
 }
 
-export function latencySql(query: LatencyQuery): { summary: string; series: string; byDepth: string; byOperation: string; params: QueryParams } {
+function percentilesSql(percentiles: number[]): string {
+  return `percentiles(i, q) AS (VALUES ${percentiles.map((q, i) => `(${i}, ${q}::DOUBLE)`).join(', ')})`;
+}
+
+/**
+ * Two statements: the summary, the series and (when asked) the figures per operation in one pass over
+ * the matching spans, tagged by `part`; and the roots' latency by depth (only when asked).
+ */
+export function latencySql(query: LatencyQuery): { figures: string; byDepth: string; params: QueryParams } {
   const params: QueryParams = { step: query.stepNs, margin: TRACE_MARGIN_NS };
   const where = whereSql(query, params);
-  const matching = `SELECT epoch_ns(s.start_time) AS start_ns, s.name AS op, s.duration_ns AS d, s.sample_weight AS w, s.status_code = ${STATUS_CODE_ERROR} AS err FROM spans s WHERE ${where}`;
-  const summary = `
-WITH m AS (${matching}),
-c AS (SELECT d, w, err, sum(w) OVER (ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum, sum(w) OVER () AS total FROM m)
-SELECT count(*) AS n, coalesce(sum(w), 0) AS weight, coalesce(sum(w) FILTER (WHERE err), 0) AS error_weight, ${percentileColumns(query.percentiles)} FROM c`;
-  const series = `
-WITH m AS (SELECT *, $start::BIGINT + (start_ns - $start::BIGINT) // $step::BIGINT * $step::BIGINT AS bucket FROM (${matching})),
-c AS (SELECT bucket, d, w, err,
-  sum(w) OVER (PARTITION BY bucket ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
-  sum(w) OVER (PARTITION BY bucket) AS total FROM m)
-SELECT bucket, count(*) AS n, sum(w) AS weight, coalesce(sum(w) FILTER (WHERE err), 0) AS error_weight, ${percentileColumns(query.percentiles)}
-FROM c GROUP BY bucket ORDER BY bucket`;
-  const byOperation = `
-WITH c AS (SELECT op, d, w, err,
-  sum(w) OVER (PARTITION BY op ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
-  sum(w) OVER (PARTITION BY op) AS total FROM (${matching}))
-SELECT op, count(*) AS n, sum(w) AS weight, coalesce(sum(w) FILTER (WHERE err), 0) AS error_weight, ${percentileColumns(query.percentiles)}
-FROM c GROUP BY op ORDER BY op`;
+  const parts = [
+    groupedFiguresSql('summary', 'm', null, query.percentiles),
+    groupedFiguresSql('series', 'm', 'bucket', query.percentiles),
+    ...(query.byOperation ? [groupedFiguresSql('operation', 'm', 'op', query.percentiles)] : []),
+  ];
+  const figures = `
+WITH ${percentilesSql(query.percentiles)},
+m AS MATERIALIZED (
+  SELECT $start::BIGINT + (epoch_ns(s.start_time) - $start::BIGINT) // $step::BIGINT * $step::BIGINT AS bucket, s.name AS op,
+    s.duration_ns AS d, s.sample_weight AS w, s.status_code = ${STATUS_CODE_ERROR} AS err, ${bucketSql('s.duration_ns')} AS b
+  FROM spans s WHERE ${where}
+),${parts.map((p) => p.ctes).join(',')}
+${parts.map((p) => p.select).join('\nUNION ALL\n')}`;
   // Depth: follow parent links down from each root span of the service, inside a margin around the range.
   // The chain joins on 64-bit hashes of the trace id and of (trace id, span id), two fixed-width keys
   // instead of two strings; a wrong link would need both to collide at once.
+  const depth = groupedFiguresSql('depth', 'rooted', 'depth', query.percentiles);
   const byDepth = `
-WITH RECURSIVE roots AS (
+WITH RECURSIVE ${percentilesSql(query.percentiles)},
+roots AS (
   SELECT s.trace_id, s.span_id, s.duration_ns AS d, s.sample_weight AS w FROM spans s WHERE ${where} AND s.parent_span_id = ''
 ),
 nearby AS MATERIALIZED (
@@ -128,47 +168,43 @@ chain(t, node, depth) AS (
   WHERE chain.depth < ${MAX_DEPTH}
 ),
 depths AS (SELECT t, max(depth) AS depth FROM chain GROUP BY t),
-m AS (SELECT depths.depth, roots.d, roots.w FROM roots JOIN depths ON depths.t = hash(roots.trace_id)),
-c AS (SELECT depth, d, w,
-  sum(w) OVER (PARTITION BY depth ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
-  sum(w) OVER (PARTITION BY depth) AS total FROM m)
-SELECT depth, count(*) AS n, ${percentileColumns(query.percentiles)} FROM c GROUP BY depth ORDER BY depth`;
-  return { summary, series, byDepth, byOperation, params };
+rooted AS MATERIALIZED (SELECT depths.depth, roots.d, roots.w, false AS err, ${bucketSql('roots.d')} AS b FROM roots JOIN depths ON depths.t = hash(roots.trace_id)),${depth.ctes}
+${depth.select}`;
+  return { figures, byDepth, params };
 }
 
 export async function latency(executor: QueryExecutor, query: LatencyQuery): Promise<LatencyResult> {
-  const { summary, series, byDepth, byOperation, params } = latencySql(query);
+  const { figures: figuresSql, byDepth, params } = latencySql(query);
   const seconds = Number(query.range.endNs - query.range.startNs) / 1e9;
   const stepSeconds = Number(query.stepNs) / 1e9;
-  const [summaryRows, seriesRows, depthRows, operationRows] = await Promise.all([
-    executor.all(summary, params),
-    executor.all(series, params),
-    executor.all(byDepth, params),
-    query.byOperation ? executor.all(byOperation, params) : Promise.resolve(null),
-  ]);
+  const [rows, depthRows] = await Promise.all([executor.all(figuresSql, params), query.byDepth ? executor.all(byDepth, params) : Promise.resolve(null)]);
   const percentiles = (row: Record<string, unknown>): Record<string, string | null> =>
     Object.fromEntries(query.percentiles.map((q, i) => [percentileLabel(q), row[`q${i}`] === null ? null : String(row[`q${i}`])]));
-  const figures = (row: Record<string, unknown>, windowSeconds: number): RedFigures => {
-    const weight = Number(row.weight);
-    const errors = Number(row.error_weight);
+  const figures = (row: Record<string, unknown> | undefined, windowSeconds: number): RedFigures => {
+    const weight = Number(row?.weight ?? 0);
+    const errors = Number(row?.error_weight ?? 0);
     return {
       requests: weight,
       requestRate: weight / windowSeconds,
       errorRate: weight > 0 ? errors / weight : null,
       errorRatePerSecond: errors / windowSeconds,
-      percentiles: percentiles(row),
-      spans: Number(row.n),
+      percentiles: row ? percentiles(row) : Object.fromEntries(query.percentiles.map((q) => [percentileLabel(q), null])),
+      spans: Number(row?.n ?? 0),
     };
   };
+  const part = (name: string) => rows.filter((row) => row.part === name);
+  const series = part('series').sort((a, b) => (BigInt(String(a.key)) < BigInt(String(b.key)) ? -1 : 1));
+  const operations = part('operation').sort((a, b) => (String(a.key) < String(b.key) ? -1 : 1));
+  const depths = (depthRows ?? []).sort((a, b) => Number(a.key) - Number(b.key));
   return {
     service: query.service,
     operation: query.operation ?? null,
     startTimeUnixNano: query.range.startNs.toString(),
     endTimeUnixNano: query.range.endNs.toString(),
     stepNs: query.stepNs.toString(),
-    summary: figures(summaryRows[0]!, seconds),
-    series: seriesRows.map((row) => ({ timeUnixNano: String(row.bucket), ...figures(row, stepSeconds) })),
-    byDepth: depthRows.map((row) => ({ depth: Number(row.depth), traces: Number(row.n), percentiles: percentiles(row) })),
-    ...(operationRows && { byOperation: operationRows.map((row) => ({ operation: String(row.op), ...figures(row, seconds) })) }),
+    summary: figures(part('summary')[0], seconds),
+    series: series.map((row) => ({ timeUnixNano: String(row.key), ...figures(row, stepSeconds) })),
+    ...(depthRows && { byDepth: depths.map((row) => ({ depth: Number(row.key), traces: Number(row.n), percentiles: percentiles(row) })) }),
+    ...(query.byOperation && { byOperation: operations.map((row) => ({ operation: String(row.key), ...figures(row, seconds) })) }),
   };
 }

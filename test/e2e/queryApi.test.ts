@@ -87,7 +87,7 @@ test('services, and operations with their span kinds', async () => {
 
 test('latency: counts, error rate and nearest-rank percentiles of what was sent', async () => {
   const result = await api<{ summary: { requests: number; errorRate: number; percentiles: Record<string, string> }; byDepth: Array<{ depth: number; traces: number }> }>(
-    '/api/v1/latency?service=web&percentiles=0.5,0.9,p99',
+    '/api/v1/latency?service=web&percentiles=0.5,0.9,p99&byDepth=true',
   );
   assert.equal(result.status, 200);
   assert.equal(result.body.summary.requests, 40);
@@ -135,6 +135,7 @@ test('bad parameters get 400 with a message that names the parameter, and the se
     ['/api/v1/latency', /"service": is required/],
     ['/api/v1/latency?service=web&percentiles=p200', /"percentiles"/],
     ['/api/v1/latency?service=web&step=1ms', /"step"/],
+    ['/api/v1/latency?service=web&byDepth=yes', /"byDepth": must be true or false/],
     ['/api/v1/services/web/operations?kind=sideways', /"kind"/],
     ['/api/v1/traces/xyz', /traceId/],
     ['/api/v1/traces/4bf92f3577b34da6a3ce929d0e0e4736?format=xml', /"format"/],

@@ -15,7 +15,7 @@ export const metricsRoutes: FastifyPluginAsync<{ context: QueryContext }> = asyn
 
   app.get<{ Querystring: QueryString }>('/api/v1/latency', async (request) => {
     const q = request.query;
-    rejectUnknown(q, ['service', 'operation', 'kind', 'attr', 'start', 'end', 'step', 'percentiles', 'byOperation']);
+    rejectUnknown(q, ['service', 'operation', 'kind', 'attr', 'start', 'end', 'step', 'percentiles', 'byOperation', 'byDepth']);
     const service = single(q.service, 'service');
     if (service === undefined) throw invalid('service', 'is required');
     const kindText = single(q.kind, 'kind');
@@ -31,8 +31,6 @@ export const metricsRoutes: FastifyPluginAsync<{ context: QueryContext }> = asyn
     const percentilesText = single(q.percentiles, 'percentiles');
     const percentiles = percentilesText === undefined ? DEFAULT_PERCENTILES : percentilesText.split(',').map((p) => parsePercentile(p));
     if (percentiles.length > 20) throw invalid('percentiles', 'at most 20');
-    const byOperationText = single(q.byOperation, 'byOperation');
-    if (byOperationText !== undefined && byOperationText !== 'true' && byOperationText !== 'false') throw invalid('byOperation', 'must be true or false');
     return latency(context.executor, {
       range: timeRange,
       service,
@@ -41,7 +39,8 @@ export const metricsRoutes: FastifyPluginAsync<{ context: QueryContext }> = asyn
       attributes: parseAttributeFilters(list(q.attr)),
       percentiles,
       stepNs,
-      byOperation: byOperationText === 'true',
+      byOperation: flag(q, 'byOperation'),
+      byDepth: flag(q, 'byDepth'),
     });
   });
 
@@ -50,6 +49,12 @@ export const metricsRoutes: FastifyPluginAsync<{ context: QueryContext }> = asyn
     return { edges: await dependencies(context.executor, range(request.query), context.calls) };
   });
 };
+
+function flag(q: QueryString, name: string): boolean {
+  const text = single(q[name], name);
+  if (text !== undefined && text !== 'true' && text !== 'false') throw invalid(name, 'must be true or false');
+  return text === 'true';
+}
 
 /** "0.99", "99", "p99" and "p99.9" all name a percentile. */
 function parsePercentile(text: string): number {
