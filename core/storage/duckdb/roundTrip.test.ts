@@ -242,3 +242,17 @@ test('the dependency graph written as batches arrive, in any order, equals the o
   connection.closeSync();
   db.close();
 });
+
+test('a trace reads back ordered by start time, then span id, whatever order its batches were written in', async () => {
+  const db = await Database.open(null);
+  const writer = await DuckDBTraceWriter.create(db);
+  const at = (spanId: string, startTimeUnixNano: bigint) => spanRow({ traceId: 'c'.repeat(32), spanId, serviceName: 's', name: 'n', startTimeUnixNano, durationNs: 5n });
+  const start = 1_800_000_000_000_000_000n;
+  await writer.append([at('000000000000000c', start + 2n)]);
+  await writer.append([at('000000000000000b', start), at('000000000000000a', start), at('000000000000000d', start + 1n)]);
+  await writer.close();
+  const reader = await DuckDBTraceReader.create(db);
+  assert.deepEqual((await reader.getTraceSpans('c'.repeat(32))).map((r) => r.spanId.slice(-1)), ['a', 'b', 'd', 'c']);
+  reader.close();
+  db.close();
+});
