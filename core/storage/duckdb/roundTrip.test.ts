@@ -217,8 +217,9 @@ test('the dependency graph written as batches arrive, in any order, equals the o
   }
   const ordered = [...batches.values()].sort((a, b) => (a[0]!.serviceName === 'auth' ? 1 : 0) - (b[0]!.serviceName === 'auth' ? 1 : 0) || Number(b[0]!.startTimeUnixNano - a[0]!.startTimeUnixNano));
   let db = await Database.open(dir);
-  const writer = await DuckDBTraceWriter.create(db, { connections: 2 });
-  // Flushed every 20 batches: the minutes written again are summed into one row per minute, edge and bucket.
+  // Appended every 20 batches and compacted whenever the appended rows outnumber the compacted ones;
+  // closing sums every minute into one row per minute, edge and bucket.
+  const writer = await DuckDBTraceWriter.create(db, { connections: 2, minCompactionCalls: 1 });
   for (const [i, batch] of ordered.entries()) {
     await writer.append(batch);
     if (i % 20 === 19) await writer.flushCalls();
@@ -254,5 +255,27 @@ test('a trace reads back ordered by start time, then span id, whatever order its
   const reader = await DuckDBTraceReader.create(db);
   assert.deepEqual((await reader.getTraceSpans('c'.repeat(32))).map((r) => r.spanId.slice(-1)), ['a', 'b', 'd', 'c']);
   reader.close();
+  db.close();
+});
+
+test('a flush appends the sums; the dependency graph counts each call once before and after the rows are compacted', async () => {
+  const db = await Database.open(null);
+  const writer = await DuckDBTraceWriter.create(db);
+  const start = 1_800_000_000_000_000_000n;
+  const call = (n: number) => [
+    spanRow({ traceId: n.toString(16).padStart(32, '0'), spanId: 'a'.repeat(16), serviceName: 'web', name: 'GET', startTimeUnixNano: start, durationNs: 2000n }),
+    spanRow({ traceId: n.toString(16).padStart(32, '0'), spanId: 'b'.repeat(16), parentSpanId: 'a'.repeat(16), serviceName: 'api', name: 'get', startTimeUnixNano: start + 1n, durationNs: 1000n }),
+  ];
+  const connection = await db.connect();
+  const rows = async () => Number((await connection.runAndReadAll('SELECT count(*) AS n FROM service_calls')).getRowObjectsJS()[0]!.n);
+  const calls = async () => Number((await connection.runAndReadAll('SELECT sum(calls) AS n FROM service_calls')).getRowObjectsJS()[0]!.n);
+  for (let n = 1; n <= 3; n++) {
+    await writer.append(call(n));
+    await writer.flushCalls();
+  }
+  assert.deepEqual([await rows(), await calls()], [3, 3], 'three flushes of the same minute, edge and bucket: three rows, three calls');
+  await writer.close();
+  assert.deepEqual([await rows(), await calls()], [1, 3], 'closing compacts them into one row');
+  connection.closeSync();
   db.close();
 });

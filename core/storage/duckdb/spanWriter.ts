@@ -138,6 +138,8 @@ function insertColumnsSql(table: string, columns: ReadonlyArray<{ name: string; 
 
 const INSERT_SUMMARIES_SQL = insertColumnsSql('trace_summaries', TRACE_SUMMARY_COLUMNS);
 const INSERT_CALLS_SQL = insertColumnsSql('service_calls', SERVICE_CALL_COLUMNS);
+/** So that a server with few edges does not compact on every flush. */
+const MIN_COMPACTION_CALLS = 20_000;
 
 /** service_calls rows as a JSON list per column (the parameters of INSERT_CALLS_SQL). */
 export function serviceCallColumns(rows: readonly CallBucket[]): Record<ServiceCallColumnName, string> {
@@ -212,6 +214,8 @@ export interface TraceWriterOptions {
   callFlushMs?: number;
   /** Sums (service_calls rows) held in memory at most before they are written early. */
   maxUnflushedCalls?: number;
+  /** Rows appended to service_calls before a compaction is due at the least (see the class comment). */
+  minCompactionCalls?: number;
   callPairing?: CallPairingOptions;
 }
 
@@ -220,10 +224,12 @@ export interface TraceWriterOptions {
  * connections run at once (DuckDB appends to one table from several transactions without conflict),
  * so one batch's commit and fsync overlap another's parsing.
  *
- * Committed batches also feed the dependency graph (serviceCalls.ts), summed in memory and written
- * to service_calls every `callFlushMs`, where they are summed with the rows of the same minutes: one
- * row per minute, edge and duration bucket, where a row per batch would be about a row per call.
- * Queries add the unwritten sums (`read`).
+ * Committed batches also feed the dependency graph (serviceCalls.ts), summed in memory and appended
+ * to service_calls every `callFlushMs`. Queries add the unwritten sums (`read`) and sum rows of the
+ * same key. The minutes appended to are summed again into one row per minute, edge and duration
+ * bucket once the rows appended since the last compaction outnumber the rows it left: re-summing on
+ * every flush rewrote every minute a flush touched, which for spans spread over an hour (a backlog,
+ * a replay) was the whole table every few seconds, a third of ingest's CPU.
  */
 export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   private readonly idle: Slot[];
@@ -236,6 +242,11 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   private readersDone: (() => void) | null = null;
   private readonly flushTimer: NodeJS.Timeout;
   private readonly maxUnflushedCalls: number;
+  /** Minutes appended to since the last compaction, the rows appended, and the rows the last compaction left. */
+  private readonly uncompactedMinutes = new Set<bigint>();
+  private appendedCalls = 0;
+  private compactedCalls = 0;
+  private readonly minCompactionCalls: number;
 
   private constructor(
     private readonly slots: Slot[],
@@ -244,6 +255,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     this.idle = [...slots];
     this.pairing = new CallPairing(options.callPairing ?? DEFAULT_CALL_PAIRING);
     this.maxUnflushedCalls = options.maxUnflushedCalls ?? 20_000;
+    this.minCompactionCalls = options.minCompactionCalls ?? MIN_COMPACTION_CALLS;
     this.flushTimer = setInterval(() => void this.flushCalls().catch(() => undefined), options.callFlushMs ?? 5_000).unref();
   }
 
@@ -305,11 +317,11 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     }
   }
 
-  /** Writes the sums gathered so far to service_calls. */
-  async flushCalls(): Promise<void> {
+  /** Appends the sums gathered so far to service_calls; `compactAll` then sums every minute appended to into one row per key. */
+  async flushCalls(compactAll = false): Promise<void> {
     while (this.flush) await this.flush.catch(() => undefined);
-    if (this.histogram.size === 0) return;
-    this.flush = this.writeCalls();
+    if (this.histogram.size === 0 && !(compactAll && this.uncompactedMinutes.size > 0)) return;
+    this.flush = this.writeCalls(compactAll);
     try {
       await this.flush;
     } finally {
@@ -317,31 +329,46 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     }
   }
 
-  private async writeCalls(): Promise<void> {
+  private async writeCalls(compactAll = false): Promise<void> {
     if (this.readers > 0) await new Promise<void>((resolve) => (this.readersDone = resolve));
     this.readersDone = null;
     const rows = this.histogram.take();
     try {
-      const columns = serviceCallColumns(rows);
-      const minutes = [...new Set(rows.map((row) => row.minuteNs))].map((ns) => `make_timestamp_ns(${ns})`).join(', ');
-      const names = SERVICE_CALL_COLUMNS.map((c) => c.name).join(', ');
-      await this.withSlot(async (slot) => {
-        SERVICE_CALL_COLUMNS.forEach((column, i) => slot.insertCalls.bindVarchar(i + 1, columns[column.name]));
-        // The minutes written to are summed again into one row per edge and bucket, so service_calls keeps
-        // one row per minute, edge and bucket however often it is flushed.
-        await this.transaction(slot, async () => {
+      if (rows.length > 0) {
+        const columns = serviceCallColumns(rows);
+        await this.withSlot(async (slot) => {
+          SERVICE_CALL_COLUMNS.forEach((column, i) => slot.insertCalls.bindVarchar(i + 1, columns[column.name]));
           await slot.insertCalls.run();
-          await slot.connection.run(`CREATE OR REPLACE TEMP TABLE merged_calls AS SELECT start_minute, caller, callee, callee_is_peer, duration_bucket,
-            sum(calls) AS calls, sum(errors) AS errors, sum(duration_sum) AS duration_sum FROM service_calls WHERE start_minute IN (${minutes}) GROUP BY ALL`);
-          await slot.connection.run(`DELETE FROM service_calls WHERE start_minute IN (${minutes})`);
-          await slot.connection.run(`INSERT INTO service_calls (${names}) SELECT ${names} FROM merged_calls`);
-          await slot.connection.run('DROP TABLE merged_calls');
         });
-      });
+      }
     } catch (error) {
       this.histogram.merge(rows);
       throw error;
     }
+    for (const row of rows) this.uncompactedMinutes.add(row.minuteNs);
+    this.appendedCalls += rows.length;
+    const due = this.appendedCalls >= Math.max(this.compactedCalls, this.minCompactionCalls);
+    if (this.uncompactedMinutes.size > 0 && (due || compactAll)) await this.compactCalls();
+  }
+
+  /** Sums the rows of the minutes appended to into one row per minute, edge and bucket, in one transaction. */
+  private async compactCalls(): Promise<void> {
+    const minutes = [...this.uncompactedMinutes].map((ns) => `make_timestamp_ns(${ns})`).join(', ');
+    const names = SERVICE_CALL_COLUMNS.map((c) => c.name).join(', ');
+    let compacted = 0;
+    await this.withSlot(async (slot) => {
+      await this.transaction(slot, async () => {
+        await slot.connection.run(`CREATE OR REPLACE TEMP TABLE merged_calls AS SELECT start_minute, caller, callee, callee_is_peer, duration_bucket,
+          sum(calls) AS calls, sum(errors) AS errors, sum(duration_sum) AS duration_sum FROM service_calls WHERE start_minute IN (${minutes}) GROUP BY ALL`);
+        await slot.connection.run(`DELETE FROM service_calls WHERE start_minute IN (${minutes})`);
+        const inserted = await slot.connection.run(`INSERT INTO service_calls (${names}) SELECT ${names} FROM merged_calls`);
+        compacted = Number(inserted.rowsChanged);
+        await slot.connection.run('DROP TABLE merged_calls');
+      });
+    });
+    this.uncompactedMinutes.clear();
+    this.appendedCalls = 0;
+    this.compactedCalls = compacted;
   }
 
   private async withSlot(use: (slot: Slot) => Promise<void>): Promise<void> {
@@ -366,10 +393,10 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     }
   }
 
-  /** Writes the dependency graph's sums, then closes the connections. */
+  /** Writes the dependency graph's sums, one row per minute, edge and bucket, then closes the connections. */
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
-    await this.flushCalls();
+    await this.flushCalls(true);
     for (const slot of this.slots) {
       slot.insert.destroySync();
       slot.insertSummaries.destroySync();
