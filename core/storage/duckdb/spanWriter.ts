@@ -39,9 +39,13 @@ function json(value: unknown): string {
   return text.includes('\\ud') || text.includes('\\uD') ? text.replace(LONE_SURROGATE_ESCAPE, '\\ufffd') : text;
 }
 
+/** A JSON list of integers (bigint included), finite doubles or booleans: their text is valid JSON. */
+function jsonList<T>(rows: readonly T[], value: (row: T) => number | bigint | boolean): string {
+  return `[${rows.map(value).join(',')}]`;
+}
+
 const strings = (value: (row: SpanRow) => string): ColumnEncoding => ({ jsonTypes: ['"VARCHAR"'], encode: (rows) => [json(rows.map(value))] });
-/** Integers (bigint included) and finite doubles: their decimal text is valid JSON. */
-const numbers = (type: string, value: (row: SpanRow) => number | bigint): ColumnEncoding => ({ jsonTypes: [`"${type}"`], encode: (rows) => [`[${rows.map(value).join(',')}]`] });
+const numbers = (type: string, value: (row: SpanRow) => number | bigint): ColumnEncoding => ({ jsonTypes: [`"${type}"`], encode: (rows) => [jsonList(rows, value)] });
 /** A MAP(VARCHAR, VARCHAR) from two parallel lists, keys and values. */
 const attributeMap = (attributes: (row: SpanRow) => Attributes): ColumnEncoding => ({
   jsonTypes: ['["VARCHAR"]', '["VARCHAR"]'],
@@ -143,7 +147,7 @@ const MIN_COMPACTION_CALLS = 20_000;
 
 /** service_calls rows as a JSON list per column (the parameters of INSERT_CALLS_SQL). */
 export function serviceCallColumns(rows: readonly CallBucket[]): Record<ServiceCallColumnName, string> {
-  const list = (value: (row: CallBucket) => bigint | number | boolean) => `[${rows.map(value).join(',')}]`;
+  const list = (value: (row: CallBucket) => bigint | number | boolean) => jsonList(rows, value);
   return {
     start_minute: list((r) => r.minuteNs),
     caller: json(rows.map((r) => r.caller)),
@@ -193,7 +197,7 @@ export function traceSummaries(spans: readonly SpanRow[]): Record<TraceSummaryCo
     if (isBetterRoot(span, known.root)) known.root = span;
   }
   const all = [...summaries.values()];
-  const numbers = (value: (s: TraceSummary) => bigint | number | boolean) => `[${all.map(value).join(',')}]`;
+  const numbers = (value: (s: TraceSummary) => bigint | number | boolean) => jsonList(all, value);
   return {
     trace_id: JSON.stringify([...summaries.keys()]),
     start_min: numbers((s) => s.startMin),
@@ -206,7 +210,8 @@ export function traceSummaries(spans: readonly SpanRow[]): Record<TraceSummaryCo
     root_span_id: JSON.stringify(all.map((s) => s.root.spanId)),
     root_service: json(all.map((s) => s.root.serviceName)),
     root_operation: json(all.map((s) => s.root.name)),
-  };}
+  };
+}
 
 export interface TraceWriterOptions {
   connections?: number;
