@@ -57,7 +57,7 @@ export class DuckDBTraceReader implements TraceReader {
    */
   private async bounds(ids: string[]): Promise<{ lo: string; hi: string } | null> {
     const reader = await this.connection.runAndReadAll(
-      `SELECT epoch_ns(min(start_min))::VARCHAR AS lo, epoch_ns(max(start_max))::VARCHAR AS hi FROM trace_summaries WHERE trace_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`,
+      `SELECT epoch_ns(min(start_min))::VARCHAR AS lo, epoch_ns(max(start_max))::VARCHAR AS hi FROM trace_summaries WHERE trace_id IN (${placeholders(ids.length)})`,
       ids,
     );
     const row = reader.getRowObjects()[0];
@@ -66,7 +66,7 @@ export class DuckDBTraceReader implements TraceReader {
 
   /** `trace_id IN ($1..$n) AND start_time within ($n+1, $n+2)`, the bounds as unix nanoseconds. */
   private traceFilter(n: number): string {
-    return `trace_id IN (${Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ')}) AND start_time BETWEEN make_timestamp_ns($${n + 1}::BIGINT) AND make_timestamp_ns($${n + 2}::BIGINT)`;
+    return `trace_id IN (${placeholders(n)}) AND start_time BETWEEN make_timestamp_ns($${n + 1}::BIGINT) AND make_timestamp_ns($${n + 2}::BIGINT)`;
   }
 
   async storedSpanKeys(traceIds: string[]): Promise<Set<string>> {
@@ -100,6 +100,11 @@ export class DuckDBTraceReader implements TraceReader {
   close(): void {
     this.connection.closeSync();
   }
+}
+
+/** `$1, $2, ..., $n`. */
+function placeholders(n: number): string {
+  return Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ');
 }
 
 function byStartThenSpanId(a: SpanRow, b: SpanRow): number {
