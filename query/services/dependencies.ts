@@ -8,9 +8,9 @@ import { MINUTE_NS, minuteOf, type CallBucket } from '../../core/storage/service
 import type { QueryExecutor } from '../../core/storage/duckdb/queryExecutor.js';
 import { rowsFromJsonSql, serviceCallColumns } from '../../core/storage/duckdb/spanWriter.js';
 import type { UnflushedCalls } from '../../core/storage/types.js';
+import { RANK_EPSILON } from './latency.js';
 import type { TimeRange } from './queryParams.js';
 
-const RANK_EPSILON = 1e-12;
 /** Sums of weights that cancel (a peer call withdrawn) leave float dust, not calls. */
 const NO_CALLS = 1e-9;
 

@@ -15,7 +15,7 @@ import type { TimeRange } from './queryParams.js';
 
 export const DEFAULT_PERCENTILES = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
 /** Relative slack so that q * total landing a hair above an exact rank (0.07 * 100) still picks that rank. */
-const RANK_EPSILON = 1e-12;
+export const RANK_EPSILON = 1e-12;
 /** The deepest call chain followed when grouping by depth; deeper (or looping) chains count as this deep. */
 export const MAX_DEPTH = 256;
 
