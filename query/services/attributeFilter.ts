@@ -3,6 +3,7 @@
  * `key>n` `key>=n`, regex `key=~re`, `key!~re`, existence `key` and absence `!key`. A filter matches
  * span attributes first and falls back to resource attributes, as Jaeger's tag search does.
  */
+import { SEARCH_ATTRIBUTE_COLUMNS } from '../../core/storage/schema.js';
 import { invalid } from './queryParams.js';
 
 export type FilterOperator = '=' | '!=' | '<' | '<=' | '>' | '>=' | '=~' | '!~' | 'exists' | 'missing';
@@ -49,8 +50,10 @@ function checkedKey(key: string, parameter: string): string {
  * Regexes are RE2 (linear time), so a user's pattern cannot make a query run away.
  */
 export function filterSql(filter: AttributeFilter, alias: string, prefix: string): { sql: string; params: Record<string, string | number> } {
-  const value = `coalesce(${alias}.attributes[$${prefix}k], ${alias}.resource_attributes[$${prefix}k])`;
-  const params: Record<string, string | number> = { [`${prefix}k`]: filter.key };
+  const column = SEARCH_ATTRIBUTE_COLUMNS.find((c) => c.key === filter.key);
+  // A well-known key has the same value in a column of its own, far cheaper to read than both maps.
+  const value = column ? `${alias}.${column.name}` : `coalesce(${alias}.attributes[$${prefix}k], ${alias}.resource_attributes[$${prefix}k])`;
+  const params: Record<string, string | number> = column ? {} : { [`${prefix}k`]: filter.key };
   switch (filter.op) {
     case 'exists':
       return { sql: `${value} IS NOT NULL`, params };

@@ -5,7 +5,7 @@ import { Database } from '../../core/storage/duckdb/database.js';
 import { DuckDBQueryExecutor } from '../../core/storage/duckdb/queryExecutor.js';
 import { DuckDBTraceWriter } from '../../core/storage/duckdb/spanWriter.js';
 import type { SpanRow } from '../../core/model/span.js';
-import { generateTraces, spanRow, weightedPercentile } from '../../test/fixtures/generatedTraces.js';
+import { attributes, generateTraces, spanRow, weightedPercentile } from '../../test/fixtures/generatedTraces.js';
 import { parseAttributeFilters } from './attributeFilter.js';
 import { listOperations, listServices } from './catalog.js';
 import type { CallBucket } from '../../core/storage/serviceCalls.js';
@@ -144,6 +144,53 @@ test('search: traces written across batches are summarized whole; one longer tha
   } finally {
     batchedExecutor.close();
     batchedDb.close();
+  }
+});
+
+test('search: a filter on a well-known attribute, read from its own column, matches as one on the maps does: the span attribute, else the resource one', async () => {
+  const searchDb = await Database.open(null);
+  const writer = await DuckDBTraceWriter.create(searchDb);
+  // Each span carries the same values under a well-known key and under a key of its own (app.*).
+  const both = (entries: Record<string, string | number>) =>
+    attributes(Object.fromEntries(Object.entries(entries).flatMap(([key, value]) => [[key, value], [key.replace(/^http\./, 'app.'), value]])));
+  const spans: Array<{ span: Record<string, string | number>; resource: Record<string, string | number> }> = [
+    { span: { 'http.route': '/a', 'http.response.status_code': 200 }, resource: {} },
+    { span: {}, resource: { 'http.route': '/b', 'http.response.status_code': 503 } },
+    { span: { 'http.route': '/c', 'http.response.status_code': 500 }, resource: { 'http.route': '/x', 'http.response.status_code': 200 } },
+    { span: {}, resource: {} },
+  ];
+  const traceIds = spans.map((_, i) => String(i + 1).repeat(32));
+  await writer.append(
+    spans.map((s, i) =>
+      spanRow({ traceId: traceIds[i]!, spanId: '1'.repeat(16), serviceName: 'api', name: 'GET', startTimeUnixNano: START + BigInt(i) * SECOND, durationNs: 10n, attributes: both(s.span), resourceAttributes: both({ 'service.name': 'api', ...s.resource }) }),
+    ),
+  );
+  await writer.close();
+  const searchExecutor = new DuckDBQueryExecutor(searchDb, 10_000);
+  const found = async (filter: string) =>
+    (await searchTraces(searchExecutor, { range, attributes: parseAttributeFilters([filter]), limit: 10 })).traces.map((t) => traceIds.indexOf(t.traceId) + 1).sort();
+  try {
+    const cases: Array<[string, number[]]> = [
+      ['route=/a', [1]],
+      ['route=/b', [2]],
+      ['route=/x', []],
+      ['route!=/c', [1, 2, 4]],
+      ['route', [1, 2, 3]],
+      ['!{}route', [4]],
+      ['route=~/[ab]', [1, 2]],
+      ['route!~/a', [2, 3, 4]],
+      ['response.status_code>=500', [2, 3]],
+      ['response.status_code<300', [1]],
+    ];
+    for (const [filter, expected] of cases) {
+      for (const prefix of ['http.', 'app.']) {
+        const text = filter.includes('{}') ? filter.replace('{}', prefix) : prefix + filter;
+        assert.deepEqual(await found(text), expected, text);
+      }
+    }
+  } finally {
+    searchExecutor.close();
+    searchDb.close();
   }
 });
 

@@ -10,7 +10,7 @@ import { hex, request, span } from '../../../test/fixtures/protobufWriter.js';
 import { decodeExportTraceRequestJson } from '../../otlp/decodeJson.js';
 import { decodeExportTraceRequestProtobuf } from '../../otlp/decodeProtobuf.js';
 import { DEFAULT_SPAN_LIMITS } from '../../otlp/limits.js';
-import { MIGRATIONS, SCHEMA_VERSION, SPAN_COLUMN_NAMES, SUMMARY_ROOT_RANK } from '../schema.js';
+import { MIGRATIONS, SCHEMA_VERSION, SEARCH_ATTRIBUTE_COLUMNS, SPAN_COLUMN_NAMES, SUMMARY_ROOT_RANK } from '../schema.js';
 import { spanKey } from '../types.js';
 import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR, type SpanRow } from '../../model/span.js';
 import { generateTraces, spanRow } from '../../../test/fixtures/generatedTraces.js';
@@ -61,11 +61,11 @@ test('migrations run once; reopening a data directory keeps its spans and schema
   second.close();
 });
 
-test('after every migration the table has exactly the columns of SPAN_COLUMNS, in order', async () => {
+test('after every migration the table has exactly the columns of SPAN_COLUMNS, then the search columns, in order', async () => {
   const db = await Database.open(null);
   const connection = await db.connect();
   const described = (await connection.runAndReadAll('DESCRIBE spans')).getRowObjects().map((r) => String(r.column_name));
-  assert.deepEqual(described, SPAN_COLUMN_NAMES);
+  assert.deepEqual(described, [...SPAN_COLUMN_NAMES, ...SEARCH_ATTRIBUTE_COLUMNS.map((c) => c.name)]);
   connection.closeSync();
   db.close();
 });
@@ -93,6 +93,35 @@ test('a database from before a later migration is upgraded in place', async () =
   assert.deepEqual(await reader.getTraceSpans(rows[0]!.traceId), rows);
   reader.close();
   v3.close();
+});
+
+test('the search columns the writer fills equal what the upgrade computes from the stored maps', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-db-'));
+  dirs.push(dir);
+  const rows = generateTraces(30, 1_800_000_000_000_000_000n, 1_000_000_000n).map((row, i) =>
+    // Some spans also carry well-known keys on their resource, which counts only where the span lacks them.
+    i % 3 === 0 ? { ...row, resourceAttributes: { keys: [...row.resourceAttributes.keys, 'http.route', 'error.type'], values: [...row.resourceAttributes.values, '/r', 'timeout'], types: `${row.resourceAttributes.types}ss` } } : row,
+  );
+  let db = await Database.open(dir);
+  const writer = await DuckDBTraceWriter.create(db);
+  await writer.append(rows);
+  await writer.close();
+  const columns = SEARCH_ATTRIBUTE_COLUMNS.map((c) => c.name).join(', ');
+  const values = `SELECT trace_id, span_id, ${columns} FROM spans ORDER BY trace_id, span_id`;
+  let connection = await db.connect();
+  const written = (await connection.runAndReadAll(values)).getRowObjectsJS();
+  const counts = (await connection.runAndReadAll(`SELECT ${SEARCH_ATTRIBUTE_COLUMNS.map((c) => `count(${c.name})::INTEGER AS "${c.key}"`).join(', ')} FROM spans`)).getRowObjectsJS()[0]!;
+  assert.ok(['http.route', 'http.response.status_code', 'db.system.name', 'error.type'].every((key) => Number(counts[key]) > 0), JSON.stringify(counts));
+  // As a version-7 database left it: no search columns.
+  for (const c of SEARCH_ATTRIBUTE_COLUMNS) await connection.run(`ALTER TABLE spans DROP COLUMN ${c.name}`);
+  await connection.run('DELETE FROM schema_version WHERE version >= 8');
+  connection.closeSync();
+  db.close();
+  db = await Database.open(dir);
+  connection = await db.connect();
+  assert.deepEqual((await connection.runAndReadAll(values)).getRowObjectsJS(), written);
+  connection.closeSync();
+  db.close();
 });
 
 test('the keys of the spans already stored, for replaying the write-ahead log without duplicates', async () => {
@@ -234,7 +263,7 @@ test('the dependency graph written as batches arrive, in any order, equals the o
   assert.deepEqual((await connection.runAndReadAll(`SELECT count(*) = count(DISTINCT (${keys})) AS one_row_each FROM service_calls`)).getRowObjectsJS(), [{ one_row_each: true }]);
   await connection.run('DELETE FROM service_calls');
   await connection.run('DROP TABLE service_calls');
-  await connection.run('DELETE FROM schema_version WHERE version = 7');
+  await connection.run('DELETE FROM schema_version WHERE version >= 7');
   connection.closeSync();
   db.close();
   db = await Database.open(dir);

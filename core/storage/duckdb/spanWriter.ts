@@ -8,7 +8,15 @@
  */
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { STATUS_CODE_ERROR, type Attributes, type SpanRow } from '../../model/span.js';
-import { SERVICE_CALL_COLUMNS, SPAN_COLUMNS, TRACE_SUMMARY_COLUMNS, type ServiceCallColumnName, type TraceSummaryColumnName } from '../schema.js';
+import {
+  SEARCH_ATTRIBUTE_COLUMNS,
+  SERVICE_CALL_COLUMNS,
+  SPAN_COLUMNS,
+  TRACE_SUMMARY_COLUMNS,
+  searchAttributeValueSql,
+  type ServiceCallColumnName,
+  type TraceSummaryColumnName,
+} from '../schema.js';
 import { CallHistogram, CallPairing, DEFAULT_CALL_PAIRING, type CallBucket, type CallPairingOptions } from '../serviceCalls.js';
 import type { TraceWriter, UnflushedCalls } from '../types.js';
 import type { Database } from './database.js';
@@ -103,7 +111,10 @@ const ENCODINGS: Record<ColumnName, ColumnEncoding> = {
   sampling_policy: strings((r) => r.samplingPolicy),
 };
 
-/** The INSERT for SPAN_COLUMNS: every parameter unnested in step (one row per span), then each column built. */
+/**
+ * The INSERT for SPAN_COLUMNS: every parameter unnested in step (one row per span), then each column
+ * built; the search columns are computed from the built maps.
+ */
 export function insertSql(): string {
   const unnested: string[] = [];
   const values: string[] = [];
@@ -114,10 +125,11 @@ export function insertSql(): string {
       unnested.push(`unnest(from_json($${unnested.length + 1}::VARCHAR, '[${jsonType}]')) AS ${name}`);
       return name;
     });
-    values.push((encoding.expression ?? '$').replace(/\$(\d?)/g, (_, i: string) => names[i === '' ? 0 : Number(i)]!));
+    values.push(`${(encoding.expression ?? '$').replace(/\$(\d?)/g, (_, i: string) => names[i === '' ? 0 : Number(i)]!)} AS "${column.name}"`);
   }
-  const columns = SPAN_COLUMNS.map((c) => `"${c.name}"`).join(', ');
-  return `INSERT INTO spans (${columns}) SELECT ${values.join(', ')} FROM (SELECT ${unnested.join(', ')})`;
+  const columns = [...SPAN_COLUMNS, ...SEARCH_ATTRIBUTE_COLUMNS].map((c) => `"${c.name}"`).join(', ');
+  const searchValues = SEARCH_ATTRIBUTE_COLUMNS.map((c) => searchAttributeValueSql(c.key));
+  return `INSERT INTO spans (${columns}) SELECT *, ${searchValues.join(', ')} FROM (SELECT ${values.join(', ')} FROM (SELECT ${unnested.join(', ')}))`;
 }
 
 interface Slot {
