@@ -10,7 +10,7 @@ import { hex, request, span } from '../../../test/fixtures/protobufWriter.js';
 import { decodeExportTraceRequestJson } from '../../otlp/decodeJson.js';
 import { decodeExportTraceRequestProtobuf } from '../../otlp/decodeProtobuf.js';
 import { DEFAULT_SPAN_LIMITS } from '../../otlp/limits.js';
-import { MIGRATIONS, SCHEMA_VERSION, SEARCH_ATTRIBUTE_COLUMNS, SPAN_COLUMN_NAMES, SUMMARY_ROOT_RANK } from '../schema.js';
+import { MIGRATIONS, SCHEMA_VERSION, SEARCH_ATTRIBUTE_COLUMNS, SPAN_COLUMN_NAMES, SUMMARY_ROOT_RANK, traceKey, traceKeySql } from '../schema.js';
 import { spanKey } from '../types.js';
 import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR, type SpanRow } from '../../model/span.js';
 import { generateTraces, spanRow } from '../../../test/fixtures/generatedTraces.js';
@@ -124,6 +124,17 @@ test('the search columns the writer fills equal what the upgrade computes from t
   db.close();
 });
 
+test('the trace key the reader looks up is the one the writer and the upgrade compute in SQL', async () => {
+  const db = await Database.open(null);
+  const connection = await db.connect();
+  for (const id of ['4bf92f3577b34da6a3ce929d0e0e4736', `${'0'.repeat(16)}ffffffffffffffff`, 'A'.repeat(32), `${'1'.repeat(16)}not-hex-digits!!`, 'short']) {
+    const [row] = (await connection.runAndReadAll(`SELECT ${traceKeySql('$1')}::VARCHAR AS key`, [id])).getRowObjectsJS();
+    assert.equal(row!.key, traceKey(id).toString(), id);
+  }
+  connection.closeSync();
+  db.close();
+});
+
 test('the keys of the spans already stored, for replaying the write-ahead log without duplicates', async () => {
   const rows = decodeExportTraceRequestProtobuf(request([span([], '0000000000000001'), span([], '0000000000000002')]), DEFAULT_SPAN_LIMITS).spans;
   const db = await Database.open(null);
@@ -196,16 +207,17 @@ test('a trace written in batches an hour apart is read whole, and the upgrade to
   // Per trace, what search reads from trace_summaries: written by the writer, then rebuilt from spans by the upgrade.
   const perTrace = `SELECT trace_id, min(start_min)::VARCHAR AS start_min, max(start_max)::VARCHAR AS start_max, max(end_max)::VARCHAR AS end_max,
     sum(span_count)::INTEGER AS spans, sum(error_count)::INTEGER AS errors, bool_or(has_root) AS has_root,
-    arg_min(root_service, ${SUMMARY_ROOT_RANK}) AS root_service, arg_min(root_operation, ${SUMMARY_ROOT_RANK}) AS root_operation
+    arg_min(root_service, ${SUMMARY_ROOT_RANK}) AS root_service, arg_min(root_operation, ${SUMMARY_ROOT_RANK}) AS root_operation,
+    list(DISTINCT trace_key)::VARCHAR AS trace_keys
     FROM trace_summaries GROUP BY trace_id ORDER BY trace_id`;
   let connection = await db.connect();
   const written = (await connection.runAndReadAll(perTrace)).getRowObjectsJS();
   assert.equal(written.length, 2);
   assert.deepEqual(
-    written.map((r) => [r.spans, r.errors, r.has_root, r.root_service]),
+    written.map((r) => [r.spans, r.errors, r.has_root, r.root_service, r.trace_keys]),
     [
-      [2, 1, true, early!.serviceName],
-      [2, 0, true, other.serviceName],
+      [2, 1, true, early!.serviceName, `[${traceKey(early!.traceId)}]`],
+      [2, 0, true, other.serviceName, `[${traceKey(other.traceId)}]`],
     ],
   );
   // As a version-5 database left it: spans and trace_bounds, no trace_summaries or service_calls.

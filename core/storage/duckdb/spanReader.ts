@@ -9,7 +9,7 @@ import {
 } from '@duckdb/node-api';
 import { DucktraceError } from '../../errors.js';
 import type { Attributes, SpanEvent, SpanLink, SpanRow } from '../../model/span.js';
-import { SPAN_COLUMN_NAMES, type SpanColumnName } from '../schema.js';
+import { SPAN_COLUMN_NAMES, traceKey, type SpanColumnName } from '../schema.js';
 import { spanKey, type TraceReader } from '../types.js';
 import type { Database } from './database.js';
 
@@ -56,9 +56,11 @@ export class DuckDBTraceReader implements TraceReader {
    * with it, the scan of spans skips the row groups whose start_time lies outside.
    */
   private async bounds(ids: string[]): Promise<{ lo: string; hi: string } | null> {
+    const keys = ids.map((_, i) => `$${ids.length + i + 1}::UBIGINT`).join(', ');
     const reader = await this.connection.runAndReadAll(
-      `SELECT epoch_ns(min(start_min))::VARCHAR AS lo, epoch_ns(max(start_max))::VARCHAR AS hi FROM trace_summaries WHERE trace_id IN (${placeholders(ids.length)})`,
-      ids,
+      `SELECT epoch_ns(min(start_min))::VARCHAR AS lo, epoch_ns(max(start_max))::VARCHAR AS hi FROM trace_summaries
+      WHERE trace_key IN (${keys}) AND trace_id IN (${placeholders(ids.length)})`,
+      [...ids, ...ids.map((id) => traceKey(id).toString())],
     );
     const row = reader.getRowObjects()[0];
     return row?.lo === null || row?.lo === undefined ? null : { lo: String(row.lo), hi: String(row.hi) };

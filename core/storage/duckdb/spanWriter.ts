@@ -14,6 +14,7 @@ import {
   SPAN_COLUMNS,
   TRACE_SUMMARY_COLUMNS,
   searchAttributeValueSql,
+  traceKeySql,
   type ServiceCallColumnName,
   type TraceSummaryColumnName,
 } from '../schema.js';
@@ -152,7 +153,8 @@ function insertColumnsSql(table: string, columns: ReadonlyArray<{ name: string; 
   return `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) ${rowsFromJsonSql(columns, (i) => `$${i + 1}`)}`;
 }
 
-const INSERT_SUMMARIES_SQL = insertColumnsSql('trace_summaries', TRACE_SUMMARY_COLUMNS);
+const INSERT_SUMMARIES_SQL = `INSERT INTO trace_summaries (${TRACE_SUMMARY_COLUMNS.map((c) => c.name).join(', ')}, trace_key)
+SELECT *, ${traceKeySql('trace_id')} FROM (${rowsFromJsonSql(TRACE_SUMMARY_COLUMNS, (i) => `$${i + 1}`)})`;
 const INSERT_CALLS_SQL = insertColumnsSql('service_calls', SERVICE_CALL_COLUMNS);
 /** So that a server with few edges does not compact on every flush. */
 const MIN_COMPACTION_CALLS = 20_000;
