@@ -12,7 +12,9 @@ export function queryCases(traceIds: string[], service: string): QueryCase[] {
   return [
     { name: 'trace_by_id', path: `/api/v1/traces/${traceId}` },
     { name: 'search', path: `/api/v1/traces?service=${service}&limit=20` },
+    // A well-known key, read from its own column, and a key of the application's, read from the maps.
     { name: 'search_attribute', path: `/api/v1/traces?service=${service}&attr=${encodeURIComponent('http.response.status_code>=500')}&limit=20` },
+    { name: 'search_attribute_map', path: `/api/v1/traces?service=${service}&attr=${encodeURIComponent('app.attribute_0>=990')}&limit=20` },
     { name: 'search_trace_duration', path: `/api/v1/traces?minDuration=500ms&limit=20` },
     { name: 'services', path: '/api/v1/services' },
     { name: 'operations', path: `/api/v1/services/${service}/operations` },
