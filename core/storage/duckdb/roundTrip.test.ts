@@ -1,6 +1,6 @@
 /** Span rows survive DuckDB unchanged: every field, every attribute type. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -132,6 +132,29 @@ test('the trace key the reader looks up is the one the writer and the upgrade co
     assert.equal(row!.key, traceKey(id).toString(), id);
   }
   connection.closeSync();
+  db.close();
+});
+
+test('with batches written on several connections at once, the writer checkpoints every checkpointSpans spans: the rows leave the memory and WAL of DuckDB for the file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-db-'));
+  dirs.push(dir);
+  const db = await Database.open(dir);
+  const rows = generateTraces(200, 1_800_000_000_000_000_000n, 1_000_000_000n);
+  const writer = await DuckDBTraceWriter.create(db, { connections: 3, checkpointSpans: rows.length });
+  const connection = await db.connect();
+  const duckdbWalBytes = () => (existsSync(`${join(dir, DATABASE_FILE)}.wal`) ? statSync(`${join(dir, DATABASE_FILE)}.wal`).size : 0);
+  const inMemoryBytes = async () =>
+    Number((await connection.runAndReadAll("SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT AS b FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'")).getRowObjectsJS()[0]!.b);
+  const write = (part: SpanRow[]) => Promise.all(Array.from({ length: Math.ceil(part.length / 50) }, (_, i) => writer.append(part.slice(i * 50, i * 50 + 50))));
+  await write(rows.slice(0, -10));
+  assert.ok(duckdbWalBytes() > 0 && (await inMemoryBytes()) > 0, 'below the mark, the rows are still in DuckDB\'s WAL and memory');
+  // The batch that reaches the mark, alone so that no batch commits after the checkpoint.
+  await writer.append(rows.slice(-10));
+  assert.equal(duckdbWalBytes(), 0);
+  assert.equal(await inMemoryBytes(), 0);
+  assert.equal((await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM spans')).getRowObjectsJS()[0]!.n, rows.length);
+  connection.closeSync();
+  await writer.close();
   db.close();
 });
 

@@ -236,7 +236,15 @@ export interface TraceWriterOptions {
   /** Rows appended to service_calls before a compaction is due at the least (see the class comment). */
   minCompactionCalls?: number;
   callPairing?: CallPairingOptions;
+  /** Spans appended between the checkpoints the writer makes (see the class comment). */
+  checkpointSpans?: number;
 }
+
+/**
+ * About 120 MB of rows in DuckDB's memory before they are written to the file (the bench's spans take
+ * about 1.2 KB each there): far below storageMemoryMb, and a checkpoint every few seconds at full load.
+ */
+const CHECKPOINT_SPANS = 100_000;
 
 /**
  * Writes through a pool of connections, one batch per connection at a time: batches on different
@@ -249,6 +257,13 @@ export interface TraceWriterOptions {
  * bucket once the rows appended since the last compaction outnumber the rows it left: re-summing on
  * every flush rewrote every minute a flush touched, which for spans spread over an hour (a backlog,
  * a replay) was the whole table every few seconds: 14 of 77 CPU-seconds a million spans in the bench.
+ *
+ * Appended rows stay in DuckDB's memory until a checkpoint writes them to the file, and DuckDB's own
+ * checkpoint (at a commit, once its WAL passes 16 MB) is skipped while another transaction runs, which
+ * under steady load on several connections is always: the rows piled up to the memory limit and the
+ * checkpoint that finally ran failed for want of memory, which DuckDB treats as fatal. So every
+ * `checkpointSpans` spans the writer forces one (FORCE CHECKPOINT waits for the running writes and
+ * holds new ones back until it is done).
  */
 export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   private readonly idle: Slot[];
@@ -266,6 +281,9 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   private appendedCalls = 0;
   private compactedCalls = 0;
   private readonly minCompactionCalls: number;
+  private readonly checkpointSpans: number;
+  private spansSinceCheckpoint = 0;
+  private checkpointing: Promise<void> | null = null;
 
   private constructor(
     private readonly slots: Slot[],
@@ -275,6 +293,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     this.pairing = new CallPairing(options.callPairing ?? DEFAULT_CALL_PAIRING);
     this.maxUnflushedCalls = options.maxUnflushedCalls ?? 20_000;
     this.minCompactionCalls = options.minCompactionCalls ?? MIN_COMPACTION_CALLS;
+    this.checkpointSpans = options.checkpointSpans ?? CHECKPOINT_SPANS;
     this.flushTimer = setInterval(() => void this.flushCalls().catch(() => undefined), options.callFlushMs ?? 5_000).unref();
   }
 
@@ -322,6 +341,19 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     this.histogram.add(this.pairing.add(spans));
     // Sums held in memory stay bounded whatever the spans' services and times.
     if (this.histogram.size >= this.maxUnflushedCalls) void this.flushCalls().catch(() => undefined);
+    this.spansSinceCheckpoint += spans.length;
+    // The batch that crosses the mark waits for the checkpoint, so that a writer far ahead is held back.
+    // The batch is committed either way: a checkpoint that fails is tried again after the next batch.
+    if (this.spansSinceCheckpoint >= this.checkpointSpans) await this.checkpoint().catch(() => undefined);
+  }
+
+  /** Writes the rows appended so far from DuckDB's memory to the file; one checkpoint at a time. */
+  private checkpoint(): Promise<void> {
+    this.checkpointing ??= this.withSlot(async (slot) => {
+      await slot.connection.run('FORCE CHECKPOINT');
+      this.spansSinceCheckpoint = 0;
+    }).finally(() => (this.checkpointing = null));
+    return this.checkpointing;
   }
 
   /** Runs `read` with the sums not yet in service_calls; service_calls holds the rest until `read` ends. */
