@@ -14,13 +14,31 @@ import { MIGRATIONS, SCHEMA_VERSION, SEARCH_ATTRIBUTE_COLUMNS, SPAN_COLUMN_NAMES
 import { spanKey } from '../types.js';
 import { SPAN_KIND_CLIENT, STATUS_CODE_ERROR, type SpanRow } from '../../model/span.js';
 import { generateTraces, spanRow } from '../../../test/fixtures/generatedTraces.js';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DATABASE_FILE, Database } from './database.js';
 import { DuckDBTraceReader } from './spanReader.js';
 import { DuckDBTraceWriter } from './spanWriter.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/**
+ * Runs `downgrade` to leave the database as an older version did, closes it, reopens it (which runs the
+ * upgrade) and returns the rows of `query`.
+ */
+async function rowsAfterUpgrade(dir: string, db: Database, connection: DuckDBConnection, downgrade: string[], query: string): Promise<Record<string, unknown>[]> {
+  for (const statement of downgrade) await connection.run(statement);
+  connection.closeSync();
+  db.close();
+  const upgraded = await Database.open(dir);
+  const reopened = await upgraded.connect();
+  try {
+    return (await reopened.runAndReadAll(query)).getRowObjectsJS();
+  } finally {
+    reopened.closeSync();
+    upgraded.close();
+  }
+}
 
 test('every span field and attribute type round-trips through DuckDB', async () => {
   const spans = [...(await makeSdkSpans()), makeHandBuiltSpan()];
@@ -102,26 +120,19 @@ test('the search columns the writer fills equal what the upgrade computes from t
     // Some spans also carry well-known keys on their resource, which counts only where the span lacks them.
     i % 3 === 0 ? { ...row, resourceAttributes: { keys: [...row.resourceAttributes.keys, 'http.route', 'error.type'], values: [...row.resourceAttributes.values, '/r', 'timeout'], types: `${row.resourceAttributes.types}ss` } } : row,
   );
-  let db = await Database.open(dir);
+  const db = await Database.open(dir);
   const writer = await DuckDBTraceWriter.create(db);
   await writer.append(rows);
   await writer.close();
   const columns = SEARCH_ATTRIBUTE_COLUMNS.map((c) => c.name).join(', ');
   const values = `SELECT trace_id, span_id, ${columns} FROM spans ORDER BY trace_id, span_id`;
-  let connection = await db.connect();
+  const connection = await db.connect();
   const written = (await connection.runAndReadAll(values)).getRowObjectsJS();
   const counts = (await connection.runAndReadAll(`SELECT ${SEARCH_ATTRIBUTE_COLUMNS.map((c) => `count(${c.name})::INTEGER AS "${c.key}"`).join(', ')} FROM spans`)).getRowObjectsJS()[0]!;
   assert.ok(['http.route', 'http.response.status_code', 'db.system.name', 'error.type'].every((key) => Number(counts[key]) > 0), JSON.stringify(counts));
   // As a version-7 database left it: no search columns.
-  for (const c of SEARCH_ATTRIBUTE_COLUMNS) await connection.run(`ALTER TABLE spans DROP COLUMN ${c.name}`);
-  await connection.run('DELETE FROM schema_version WHERE version >= 8');
-  connection.closeSync();
-  db.close();
-  db = await Database.open(dir);
-  connection = await db.connect();
-  assert.deepEqual((await connection.runAndReadAll(values)).getRowObjectsJS(), written);
-  connection.closeSync();
-  db.close();
+  const downgrade = [...SEARCH_ATTRIBUTE_COLUMNS.map((c) => `ALTER TABLE spans DROP COLUMN ${c.name}`), 'DELETE FROM schema_version WHERE version >= 8'];
+  assert.deepEqual(await rowsAfterUpgrade(dir, db, connection, downgrade, values), written);
 });
 
 test('the trace key the reader looks up is the one the writer and the upgrade compute in SQL', async () => {
@@ -280,7 +291,7 @@ test('the dependency graph written as batches arrive, in any order, equals the o
     batches.set(key, [...(batches.get(key) ?? []), row]);
   }
   const ordered = [...batches.values()].sort((a, b) => (a[0]!.serviceName === 'auth' ? 1 : 0) - (b[0]!.serviceName === 'auth' ? 1 : 0) || Number(b[0]!.startTimeUnixNano - a[0]!.startTimeUnixNano));
-  let db = await Database.open(dir);
+  const db = await Database.open(dir);
   // Appended every 20 batches and compacted whenever the appended rows outnumber the compacted ones;
   // closing sums every minute into one row per minute, edge and bucket.
   const writer = await DuckDBTraceWriter.create(db, { connections: 2, minCompactionCalls: 1 });
@@ -291,21 +302,13 @@ test('the dependency graph written as batches arrive, in any order, equals the o
   await writer.close();
   const graph = `SELECT start_minute::VARCHAR AS minute, caller, callee, callee_is_peer, duration_bucket, round(sum(calls), 6) AS calls, round(sum(errors), 6) AS errors, round(sum(duration_sum)) AS duration_sum
     FROM service_calls GROUP BY ALL HAVING abs(sum(calls)) > 1e-9 ORDER BY ALL`;
-  let connection = await db.connect();
+  const connection = await db.connect();
   const written = (await connection.runAndReadAll(graph)).getRowObjectsJS();
   assert.deepEqual([...new Set(written.map((r) => `${r.caller}>${r.callee}${r.callee_is_peer ? ' (peer)' : ''}`))].sort(), ['api>auth', 'api>auth (peer)', 'api>postgresql (peer)', 'gateway>api']);
   const keys = 'start_minute, caller, callee, callee_is_peer, duration_bucket';
   assert.deepEqual((await connection.runAndReadAll(`SELECT count(*) = count(DISTINCT (${keys})) AS one_row_each FROM service_calls`)).getRowObjectsJS(), [{ one_row_each: true }]);
-  await connection.run('DELETE FROM service_calls');
-  await connection.run('DROP TABLE service_calls');
-  await connection.run('DELETE FROM schema_version WHERE version >= 7');
-  connection.closeSync();
-  db.close();
-  db = await Database.open(dir);
-  connection = await db.connect();
-  assert.deepEqual((await connection.runAndReadAll(graph)).getRowObjectsJS(), written);
-  connection.closeSync();
-  db.close();
+  const downgrade = ['DELETE FROM service_calls', 'DROP TABLE service_calls', 'DELETE FROM schema_version WHERE version >= 7'];
+  assert.deepEqual(await rowsAfterUpgrade(dir, db, connection, downgrade, graph), written);
 });
 
 test('a trace reads back ordered by start time, then span id, whatever order its batches were written in', async () => {
