@@ -128,9 +128,19 @@ export function insertSql(): string {
     });
     values.push(`${(encoding.expression ?? '$').replace(/\$(\d?)/g, (_, i: string) => names[i === '' ? 0 : Number(i)]!)} AS "${column.name}"`);
   }
-  const columns = [...SPAN_COLUMNS, ...SEARCH_ATTRIBUTE_COLUMNS].map((c) => `"${c.name}"`).join(', ');
-  const searchValues = SEARCH_ATTRIBUTE_COLUMNS.map((c) => searchAttributeValueSql(c.key));
-  return `INSERT INTO spans (${columns}) SELECT *, ${searchValues.join(', ')} FROM (SELECT ${values.join(', ')} FROM (SELECT ${unnested.join(', ')}))`;
+  const searchColumns = SEARCH_ATTRIBUTE_COLUMNS.map((c) => ({ name: c.name, sql: searchAttributeValueSql(c.key) }));
+  return insertSelectSql('spans', SPAN_COLUMNS, `SELECT ${values.join(', ')} FROM (SELECT ${unnested.join(', ')})`, searchColumns);
+}
+
+/** An INSERT of the rows of `select`, whose columns are `columns`, with `derived` columns computed from them in SQL after. */
+function insertSelectSql(
+  table: string,
+  columns: ReadonlyArray<{ name: string }>,
+  select: string,
+  derived: ReadonlyArray<{ name: string; sql: string }> = [],
+): string {
+  const names = [...columns, ...derived].map((c) => `"${c.name}"`).join(', ');
+  return `INSERT INTO ${table} (${names}) SELECT *${derived.map((d) => `, ${d.sql}`).join('')} FROM (${select})`;
 }
 
 interface Slot {
@@ -149,12 +159,11 @@ export function rowsFromJsonSql(columns: ReadonlyArray<{ name: string; type: str
 FROM (SELECT ${columns.map((c, i) => `unnest(from_json(${parameter(i)}::VARCHAR, '["${c.type === 'TIMESTAMP_NS' ? 'BIGINT' : c.type}"]')) AS ${c.name}`).join(', ')})`;
 }
 
-function insertColumnsSql(table: string, columns: ReadonlyArray<{ name: string; type: string }>): string {
-  return `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) ${rowsFromJsonSql(columns, (i) => `$${i + 1}`)}`;
+function insertColumnsSql(table: string, columns: ReadonlyArray<{ name: string; type: string }>, derived: ReadonlyArray<{ name: string; sql: string }> = []): string {
+  return insertSelectSql(table, columns, rowsFromJsonSql(columns, (i) => `$${i + 1}`), derived);
 }
 
-const INSERT_SUMMARIES_SQL = `INSERT INTO trace_summaries (${TRACE_SUMMARY_COLUMNS.map((c) => c.name).join(', ')}, trace_key)
-SELECT *, ${traceKeySql('trace_id')} FROM (${rowsFromJsonSql(TRACE_SUMMARY_COLUMNS, (i) => `$${i + 1}`)})`;
+const INSERT_SUMMARIES_SQL = insertColumnsSql('trace_summaries', TRACE_SUMMARY_COLUMNS, [{ name: 'trace_key', sql: traceKeySql('trace_id') }]);
 const INSERT_CALLS_SQL = insertColumnsSql('service_calls', SERVICE_CALL_COLUMNS);
 /** So that a server with few edges does not compact on every flush. */
 const MIN_COMPACTION_CALLS = 20_000;
