@@ -11,7 +11,7 @@ import { listOperations, listServices } from './catalog.js';
 import type { CallBucket } from '../../core/storage/serviceCalls.js';
 import { dependencies } from './dependencies.js';
 import { latency, percentileLabel } from './latency.js';
-import { searchTraces, type TraceSearch } from './search.js';
+import { searchSql, searchTraces, type TraceSearch } from './search.js';
 
 const START = 1_800_000_000_000_000_000n;
 const SECOND = 1_000_000_000n;
@@ -36,6 +36,21 @@ after(() => {
 });
 
 const search = (fields: Partial<TraceSearch>) => searchTraces(executor, { range, attributes: [], limit: 1000, ...fields });
+
+/** A database of its own, written by `write`, for `run` to query. */
+async function withOwnDatabase(write: (writer: DuckDBTraceWriter) => Promise<void>, run: (executor: DuckDBQueryExecutor) => Promise<void>): Promise<void> {
+  const ownDb = await Database.open(null);
+  const writer = await DuckDBTraceWriter.create(ownDb, { connections: 2 });
+  await write(writer);
+  await writer.close();
+  const ownExecutor = new DuckDBQueryExecutor(ownDb, 10_000);
+  try {
+    await run(ownExecutor);
+  } finally {
+    ownExecutor.close();
+    ownDb.close();
+  }
+}
 const traceIdsOf = (predicate: (r: SpanRow) => boolean) => new Set(rows.filter(predicate).map((r) => r.traceId));
 
 describe('search', () => {
@@ -104,23 +119,21 @@ describe('search', () => {
 });
 
 test('search: traces written across batches are summarized whole; one longer than the range is found only with a span in it', async () => {
-  const batchedDb = await Database.open(null);
-  const writer = await DuckDBTraceWriter.create(batchedDb, { connections: 2 });
   const at = (seconds: bigint) => START + seconds * SECOND;
   const [split, straddling, around] = ['a', 'b', 'c'].map((c) => c.repeat(32));
   // One trace over three batches; one batch holding a span before, in and after the range; one with spans only around it.
-  await writer.append([spanRow({ traceId: split!, spanId: '1'.repeat(16), serviceName: 'gateway', name: 'GET /', startTimeUnixNano: at(0n), durationNs: 305n * SECOND })]);
-  await Promise.all([
-    writer.append([spanRow({ traceId: split!, spanId: '2'.repeat(16), parentSpanId: '1'.repeat(16), serviceName: 'api', name: 'call', startTimeUnixNano: at(100n), durationNs: SECOND, statusCode: 2 })]),
-    writer.append([
-      spanRow({ traceId: split!, spanId: '3'.repeat(16), parentSpanId: '1'.repeat(16), serviceName: 'api', name: 'call', startTimeUnixNano: at(300n), durationNs: 5n * SECOND }),
-      ...[0n, 100n, 300n].map((s, i) => spanRow({ traceId: straddling!, spanId: String(i + 1).repeat(16), parentSpanId: i === 0 ? '' : '1'.repeat(16), serviceName: 'api', name: 'long', startTimeUnixNano: at(s), durationNs: SECOND })),
-      ...[0n, 300n].map((s, i) => spanRow({ traceId: around!, spanId: String(i + 1).repeat(16), parentSpanId: i === 0 ? '' : '9'.repeat(16), serviceName: 'api', name: 'around', startTimeUnixNano: at(s), durationNs: SECOND })),
-    ]),
-  ]);
-  await writer.close();
-  const batchedExecutor = new DuckDBQueryExecutor(batchedDb, 10_000);
-  try {
+  const write = async (writer: DuckDBTraceWriter) => {
+    await writer.append([spanRow({ traceId: split!, spanId: '1'.repeat(16), serviceName: 'gateway', name: 'GET /', startTimeUnixNano: at(0n), durationNs: 305n * SECOND })]);
+    await Promise.all([
+      writer.append([spanRow({ traceId: split!, spanId: '2'.repeat(16), parentSpanId: '1'.repeat(16), serviceName: 'api', name: 'call', startTimeUnixNano: at(100n), durationNs: SECOND, statusCode: 2 })]),
+      writer.append([
+        spanRow({ traceId: split!, spanId: '3'.repeat(16), parentSpanId: '1'.repeat(16), serviceName: 'api', name: 'call', startTimeUnixNano: at(300n), durationNs: 5n * SECOND }),
+        ...[0n, 100n, 300n].map((s, i) => spanRow({ traceId: straddling!, spanId: String(i + 1).repeat(16), parentSpanId: i === 0 ? '' : '1'.repeat(16), serviceName: 'api', name: 'long', startTimeUnixNano: at(s), durationNs: SECOND })),
+        ...[0n, 300n].map((s, i) => spanRow({ traceId: around!, spanId: String(i + 1).repeat(16), parentSpanId: i === 0 ? '' : '9'.repeat(16), serviceName: 'api', name: 'around', startTimeUnixNano: at(s), durationNs: SECOND })),
+      ]),
+    ]);
+  };
+  await withOwnDatabase(write, async (batchedExecutor) => {
     const result = await searchTraces(batchedExecutor, { range: { startNs: at(50n), endNs: at(200n) }, attributes: [], limit: 10 });
     assert.deepEqual(result.traces.map((t) => t.traceId).sort(), [split, straddling]);
     const trace = result.traces.find((t) => t.traceId === split)!;
@@ -141,15 +154,10 @@ test('search: traces written across batches are summarized whole; one longer tha
     });
     const orphaned = await searchTraces(batchedExecutor, { range: { startNs: at(0n), endNs: at(400n) }, operation: 'around', attributes: [], limit: 10 });
     assert.deepEqual(orphaned.traces.map((t) => [t.traceId, t.spanCount, t.orphanCount]), [[around, 2, 1]]);
-  } finally {
-    batchedExecutor.close();
-    batchedDb.close();
-  }
+  });
 });
 
 test('search: a filter on a well-known attribute, read from its own column, matches as one on the maps does: the span attribute, else the resource one', async () => {
-  const searchDb = await Database.open(null);
-  const writer = await DuckDBTraceWriter.create(searchDb);
   // Each span carries the same values under a well-known key and under a key of its own (app.*).
   const both = (entries: Record<string, string | number>) =>
     attributes(Object.fromEntries(Object.entries(entries).flatMap(([key, value]) => [[key, value], [key.replace(/^http\./, 'app.'), value]])));
@@ -160,16 +168,15 @@ test('search: a filter on a well-known attribute, read from its own column, matc
     { span: {}, resource: {} },
   ];
   const traceIds = spans.map((_, i) => String(i + 1).repeat(32));
-  await writer.append(
-    spans.map((s, i) =>
-      spanRow({ traceId: traceIds[i]!, spanId: '1'.repeat(16), serviceName: 'api', name: 'GET', startTimeUnixNano: START + BigInt(i) * SECOND, durationNs: 10n, attributes: both(s.span), resourceAttributes: both({ 'service.name': 'api', ...s.resource }) }),
-    ),
-  );
-  await writer.close();
-  const searchExecutor = new DuckDBQueryExecutor(searchDb, 10_000);
-  const found = async (filter: string) =>
-    (await searchTraces(searchExecutor, { range, attributes: parseAttributeFilters([filter]), limit: 10 })).traces.map((t) => traceIds.indexOf(t.traceId) + 1).sort();
-  try {
+  const write = (writer: DuckDBTraceWriter) =>
+    writer.append(
+      spans.map((s, i) =>
+        spanRow({ traceId: traceIds[i]!, spanId: '1'.repeat(16), serviceName: 'api', name: 'GET', startTimeUnixNano: START + BigInt(i) * SECOND, durationNs: 10n, attributes: both(s.span), resourceAttributes: both({ 'service.name': 'api', ...s.resource }) }),
+      ),
+    );
+  await withOwnDatabase(write, async (searchExecutor) => {
+    const found = async (filter: string) =>
+      (await searchTraces(searchExecutor, { range, attributes: parseAttributeFilters([filter]), limit: 10 })).traces.map((t) => traceIds.indexOf(t.traceId) + 1).sort();
     // Each filter over the route and the status code, written for a key prefix.
     const cases: Array<[(p: string) => string, number[]]> = [
       [(p) => `${p}route=/a`, [1]],
@@ -186,10 +193,43 @@ test('search: a filter on a well-known attribute, read from its own column, matc
     for (const [filter, expected] of cases) {
       for (const text of [filter('http.'), filter('app.')]) assert.deepEqual(await found(text), expected, text);
     }
-  } finally {
-    searchExecutor.close();
-    searchDb.close();
-  }
+  });
+});
+
+test('search: scanning the newest part of the range first gives the pages that one scan of the whole range gives', async () => {
+  const at = (seconds: bigint) => START + seconds * SECOND;
+  // Two long traces start early and have a failing api span late: found by the first, newest scan,
+  // they must not take the place of traces that start after them and only a wider scan finds.
+  const longTraces = ['e', 'd'].flatMap((c, i) => [
+    spanRow({ traceId: c.repeat(32), spanId: '1'.repeat(16), serviceName: 'gateway', name: 'GET /slow', startTimeUnixNano: at(10n * BigInt(i + 1)), durationNs: 570n * SECOND }),
+    spanRow({ traceId: c.repeat(32), spanId: '2'.repeat(16), parentSpanId: '1'.repeat(16), serviceName: 'api', name: 'GET /orders', startTimeUnixNano: at(570n), durationNs: SECOND, statusCode: 2, attributes: attributes({ 'http.response.status_code': 500 }) }),
+  ]);
+  await withOwnDatabase(
+    (writer) => writer.append([...generateTraces(600, START, SECOND), ...longTraces]),
+    async (ownExecutor) => {
+      // The first scan reads the last sixteenth of the range: 540 s to 576 s, 37 traces and the long ones.
+      const ownRange = { startNs: at(0n), endNs: at(576n) };
+      const searches: Array<[string, Partial<TraceSearch>]> = [
+        ['service api', { service: 'api' }],
+        ['service auth', { service: 'auth' }],
+        ['status code >= 500', { attributes: parseAttributeFilters(['http.response.status_code>=500']) }],
+      ];
+      for (const [name, fields] of searches) {
+        const whole = searchSql({ range: ownRange, attributes: [], ...fields, limit: 10_000 });
+        const expected = (await ownExecutor.all(whole.sql, whole.params)).map((row) => String(row.trace_id));
+        for (const limit of [5, 36, 37, 38, 39, 150, 1000]) {
+          const paged: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await searchTraces(ownExecutor, { range: ownRange, attributes: [], ...fields, limit, cursor });
+            paged.push(...page.traces.map((t) => t.traceId));
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor !== undefined);
+          assert.deepEqual(paged, expected, `${name}, limit ${limit}`);
+        }
+      }
+    },
+  );
 });
 
 describe('latency', () => {

@@ -69,21 +69,34 @@ export function decodeCursor(cursor: string): { startNs: bigint; traceId: string
   throw invalid('cursor', 'is not a cursor this server gave out');
 }
 
+/** Where a search looks for matching spans: start and end time, both included. */
+export interface SpanScanWindow {
+  fromNs: bigint;
+  toNs: bigint;
+}
+
 /**
- * The SQL of a search's first step and its parameters: pure, so the plan is testable without a
- * database. It finds the traces with a span matching every span-level filter in the range, summarizes
- * them from trace_summaries (one small row per trace and write batch, instead of every span), applies
- * the trace-level filters and keeps one page, newest first, with the time bounds of each trace's spans.
+ * The parts of the range a search scans for matching spans, one after another, newest first: the last
+ * sixteenth, the rest of the last quarter, then the rest. A page of the newest traces usually lies in
+ * the newest part, and reading a sixteenth of the spans' attributes instead of all of them is what
+ * makes a filter on the attribute maps fast; the parts do not overlap, so a search that must read
+ * everything reads it once. Without span filters the summaries alone answer, in one step.
  */
-export function searchSql(search: TraceSearch): { sql: string; params: QueryParams } {
-  const params: QueryParams = {
-    start: search.range.startNs,
-    end: search.range.endNs,
-    margin: TRACE_MARGIN_NS,
-    limit: search.limit + 1,
-  };
-  const inRangeWhere = ['s.start_time >= make_timestamp_ns($start::BIGINT)', 's.start_time <= make_timestamp_ns($end::BIGINT)'];
-  /** Filters on what a span carries beyond its start time. */
+export function spanScanWindows(search: TraceSearch): SpanScanWindow[] {
+  const { startNs, endNs } = search.range;
+  if (spanFilterSql(search, {}).length === 0) return [{ fromNs: startNs, toNs: endNs }];
+  const bounds = [endNs - (endNs - startNs) / 16n, endNs - (endNs - startNs) / 4n].filter((bound, i, all) => bound > startNs && bound < endNs && bound !== all[i - 1]);
+  const windows: SpanScanWindow[] = [];
+  let toNs = endNs;
+  for (const fromNs of [...bounds, startNs]) {
+    windows.push({ fromNs, toNs });
+    toNs = fromNs - 1n;
+  }
+  return windows;
+}
+
+/** The conditions on what a span carries beyond its start time, their parameters added to `params`. */
+function spanFilterSql(search: TraceSearch, params: QueryParams): string[] {
   const spanWhere: string[] = [];
   if (search.service !== undefined) {
     spanWhere.push('s.service_name = $service');
@@ -121,6 +134,24 @@ export function searchSql(search: TraceSearch): { sql: string; params: QueryPara
     spanWhere.push(sql);
     Object.assign(params, filterParams);
   });
+  return spanWhere;
+}
+
+/**
+ * The SQL of a search's first step and its parameters: pure, so the plan is testable without a
+ * database. It finds the traces with a span in `scan` matching every span-level filter, summarizes
+ * them from trace_summaries (one small row per trace and write batch, instead of every span), applies
+ * the trace-level filters and keeps one page, newest first, with the time bounds of each trace's spans.
+ */
+export function searchSql(search: TraceSearch, scan: SpanScanWindow = { fromNs: search.range.startNs, toNs: search.range.endNs }): { sql: string; params: QueryParams } {
+  const params: QueryParams = {
+    start: search.range.startNs,
+    end: search.range.endNs,
+    margin: TRACE_MARGIN_NS,
+    limit: search.limit + 1,
+  };
+  const inRangeWhere = ['s.start_time >= make_timestamp_ns($start::BIGINT)', 's.start_time <= make_timestamp_ns($end::BIGINT)'];
+  const spanWhere = spanFilterSql(search, params);
 
   const traceWhere: string[] = [];
   if (search.minDurationNs !== undefined) {
@@ -141,11 +172,12 @@ export function searchSql(search: TraceSearch): { sql: string; params: QueryPara
   }
 
   const inRange = (column: string) => `${column} BETWEEN make_timestamp_ns($start::BIGINT) AND make_timestamp_ns($end::BIGINT)`;
+  if (spanWhere.length > 0) Object.assign(params, { scanFrom: scan.fromNs, scanTo: scan.toNs });
   // Without span filters, every trace with a span in the range: a summary whose first or last span
   // start lies in it is one (both are span starts); one that straddles the range (a trace longer than
   // the range) is checked against its spans.
   const candidates = spanWhere.length > 0
-    ? `SELECT DISTINCT s.trace_id FROM spans s WHERE ${[...inRangeWhere, ...spanWhere].join(' AND ')}`
+    ? `SELECT DISTINCT s.trace_id FROM spans s WHERE ${['s.start_time BETWEEN make_timestamp_ns($scanFrom::BIGINT) AND make_timestamp_ns($scanTo::BIGINT)', ...spanWhere].join(' AND ')}`
     : `SELECT trace_id FROM trace_summaries WHERE ${inRange('start_min')} OR ${inRange('start_max')}
   UNION
   SELECT s.trace_id FROM spans s SEMI JOIN (
@@ -209,8 +241,18 @@ FROM per_service LEFT JOIN orphans USING (trace_id)`;
 }
 
 export async function searchTraces(executor: QueryExecutor, search: TraceSearch): Promise<SearchResult> {
-  const { sql, params } = searchSql(search);
-  const rows = await executor.all(sql, params);
+  // A trace's row does not depend on the window it was found in, and each window's own first page
+  // holds every trace of the whole range's first page that the window finds.
+  const found = new Map<string, Record<string, unknown>>();
+  let rows: Record<string, unknown>[] = [];
+  for (const scan of spanScanWindows(search)) {
+    const { sql, params } = searchSql(search, scan);
+    for (const row of await executor.all(sql, params)) found.set(String(row.trace_id), row);
+    rows = [...found.values()].sort(newestFirst).slice(0, search.limit + 1);
+    // A trace not found yet has all its matching spans before this window, so it starts before it: when
+    // the row after the page starts within the windows read, the page and whether another follows are final.
+    if (rows.length > search.limit && (rows[search.limit]!.start_ns as bigint) >= scan.fromNs) break;
+  }
   const page = rows.slice(0, search.limit);
   const details = new Map<string, Record<string, unknown>>();
   if (page.length > 0) {
@@ -225,6 +267,14 @@ export async function searchTraces(executor: QueryExecutor, search: TraceSearch)
   const traces = page.map((row) => toSummary(row, details.get(String(row.trace_id))));
   const last = rows.length > search.limit ? traces[traces.length - 1] : undefined;
   return { traces, nextCursor: last ? encodeCursor(BigInt(last.startTimeUnixNano), last.traceId) : null };
+}
+
+/** As the search SQL orders its rows: start descending, then trace id descending. */
+function newestFirst(a: Record<string, unknown>, b: Record<string, unknown>): number {
+  const [aStart, bStart] = [a.start_ns as bigint, b.start_ns as bigint];
+  if (aStart !== bStart) return aStart > bStart ? -1 : 1;
+  const [aId, bId] = [String(a.trace_id), String(b.trace_id)];
+  return aId > bId ? -1 : aId < bId ? 1 : 0;
 }
 
 function toSummary(row: Record<string, unknown>, details: Record<string, unknown> | undefined): TraceSummary {
