@@ -26,7 +26,7 @@ const REQUIRED = [
   'storage.lz4_bytes_per_span',
   'server.peak_rss_mb',
   'server.cpu_sec_per_million_spans',
-  ...['trace_by_id', 'search', 'search_attribute', 'search_attribute_map', 'latency', 'latency_by_depth', 'dependencies', 'sql_aggregate'].flatMap((c) => [`query.${c}.p50_ms`, `query.${c}.p99_ms`]),
+  ...['trace_by_id', 'search', 'search_attribute', 'search_attribute_map', 'search_attribute_map_no_match', 'latency', 'latency_by_depth', 'dependencies', 'sql_aggregate'].flatMap((c) => [`query.${c}.p50_ms`, `query.${c}.p99_ms`]),
 ];
 
 test('npm run bench on 1,500 spans per transport stores them all and writes every figure', () => {

@@ -287,14 +287,14 @@ async function fillAndQuery(server: ServerProcess, stored: number): Promise<Reco
   const label = `${Math.round(SCALE / 1e6)}m`;
   const hourStart = Date.now() - 3_600_000;
   const chunks = Math.ceil((SCALE - stored) / SCALE_CHUNK);
-  let sample: string[] = [];
+  const sample: string[] = [];
   let sendingSeconds = 0;
   let filled = 0;
   for (let k = 0; k < chunks; k++) {
     const spans = Math.min(SCALE_CHUNK, SCALE - stored);
     const window = { startMs: hourStart + (k / chunks) * 3_600_000, endMs: hourStart + ((k + 1) / chunks) * 3_600_000 };
     const chunk = generateWorkload({ spans, batchSize: BATCH, encoding: 'protobuf', seed: 100 + k, window });
-    if (k === Math.floor(chunks / 2)) sample = chunk.traceIds;
+    sample.push(...chunk.traceIds);
     const target = stored + chunk.spans;
     const result = await drive(chunk, 'http-protobuf', server.otlpHttp, () => waitForStored(server.http, target));
     sendingSeconds += chunk.spans / result.spansPerSec;

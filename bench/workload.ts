@@ -18,7 +18,7 @@ export interface Workload {
   requests: Buffer[];
   spans: number;
   traces: number;
-  /** A sample of the trace ids, for query cases. */
+  /** About 100 trace ids, spread over the workload's time window, for query cases. */
   traceIds: string[];
 }
 
@@ -63,10 +63,11 @@ export function generateWorkload(options: WorkloadOptions): Workload {
   const spans: ReadableSpan[] = [];
   let traces = 0;
   const traceIds: string[] = [];
+  // Traces hold 25.5 spans on average.
+  const sampleEvery = Math.max(1, Math.round(options.spans / 25.5 / 100));
   while (spans.length < options.spans) {
-    traces++;
     const traceId = hex(16);
-    if (traceIds.length < 100) traceIds.push(traceId);
+    if (traces++ % sampleEvery === 0) traceIds.push(traceId);
     const size = Math.min(options.spans - spans.length, 1 + Math.floor(rand() * 50));
     const isError = rand() < 0.015;
     const traceStart = windowStartNs + BigInt(Math.floor((spans.length / options.spans) * windowNs));
