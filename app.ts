@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { spanLimitsOf, type Config } from './core/config.js';
@@ -48,6 +49,10 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   });
   metrics.gauge('ducktrace_storage_bytes', 'Bytes of the DuckDB file and its own write-ahead log.', () => db.fileBytes());
   metrics.gauge('ducktrace_writer_queue_spans', 'Spans accepted and not yet committed.', () => batcher.queuedSpans);
+  // The heap limit is the start command's --max-old-space-size (DUCKTRACE_HEAP_MEMORY_MB under npm start).
+  metrics.gauge('ducktrace_js_heap_limit_bytes', 'The most memory the JavaScript heap may take.', () => getHeapStatistics().heap_size_limit);
+  metrics.gauge('ducktrace_js_heap_used_bytes', 'Memory the JavaScript heap holds now, garbage included.', () => getHeapStatistics().used_heap_size);
+  metrics.gauge('process_resident_memory_bytes', 'Resident memory of the server process.', () => process.memoryUsage.rss());
   metrics.gauge('ducktrace_dependency_pairing_spans', 'Spans held in memory to pair with a parent or child from a later batch, for the dependency graph.', () => writer.pairingSpans);
 
   const countCorruption = metrics.counter('ducktrace_wal_corruptions_total', 'Corrupt or truncated write-ahead log tails skipped at start.');

@@ -176,3 +176,19 @@ describe('second run on the same data directory', () => {
     assert.match(exit.stdout, /SIGINT received/);
   });
 });
+
+test('npm start caps the JavaScript heap at DUCKTRACE_HEAP_MEMORY_MB, /metrics shows the cap and the memory in use, and SIGTERM through npm stops it cleanly', async () => {
+  // A UI directory of its own, so that npm start does not build the UI first.
+  const server = await startServer({ npmStart: true, env: { DUCKTRACE_HEAP_MEMORY_MB: '300', DUCKTRACE_UI_DIR: makeTempDir() }, timeoutMs: 60_000 });
+  try {
+    const text = await (await fetch(`${server.queryUrl}/metrics`)).text();
+    // V8's limit is the old space plus the young generation's few tens of MB.
+    const limitMb = metricValue(text, 'ducktrace_js_heap_limit_bytes') / 2 ** 20;
+    assert.ok(limitMb >= 300 && limitMb < 400, `heap limit ${limitMb} MB`);
+    const used = metricValue(text, 'ducktrace_js_heap_used_bytes');
+    assert.ok(used > 0 && used < metricValue(text, 'process_resident_memory_bytes'));
+  } finally {
+    const exit = await server.stop('SIGTERM', STOP_TIMEOUT_MS);
+    assert.equal(exit.code, 0, `${exit.stdout}\n${exit.stderr}`);
+  }
+});

@@ -77,20 +77,28 @@ export interface StartOptions {
   /** Extra DUCKTRACE_* settings; they override the defaults below. */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Start it as users do, with `npm start` (its flags included), instead of `node --import tsx main.ts`. */
+  npmStart?: boolean;
 }
 
-const live = new Set<ChildProcess>();
+/** Each live server with what kills it for good. */
+const live = new Map<ChildProcess, () => void>();
 process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
+  for (const kill of live.values()) kill();
 });
 
-/** Spawns `node --import tsx main.ts` with a clean DUCKTRACE_* environment. Does not wait for anything. */
-export function spawnServer(dataDir: string, env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<ServerExit>; out: { stdout: string; stderr: string } } {
+/** Spawns `node --import tsx main.ts` (or `npm start`) with a clean DUCKTRACE_* environment. Does not wait for anything. */
+export function spawnServer(
+  dataDir: string,
+  env: Record<string, string> = {},
+  npmStart = false,
+): { child: ChildProcess; exited: Promise<ServerExit>; out: { stdout: string; stderr: string }; kill: () => void } {
   const baseEnv: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('DUCKTRACE_') && !key.startsWith('OTEL_')) baseEnv[key] = value;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+  const [command, args] = npmStart ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'main.ts']];
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: {
       ...baseEnv,
@@ -103,8 +111,21 @@ export function spawnServer(dataDir: string, env: Record<string, string> = {}): 
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // npm start in a process group of its own, so that the server under npm is killed with it.
+    detached: npmStart,
   });
-  live.add(child);
+  const kill = (): void => {
+    if (npmStart) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+    } else {
+      child.kill('SIGKILL');
+    }
+  };
+  live.set(child, kill);
   const out = { stdout: '', stderr: '' };
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out.stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out.stderr += chunk));
@@ -114,7 +135,7 @@ export function spawnServer(dataDir: string, env: Record<string, string> = {}): 
       resolve({ code, signal, stdout: out.stdout, stderr: out.stderr });
     });
   });
-  return { child, exited, out };
+  return { child, exited, out, kill };
 }
 
 const LISTENING = /^(otlp-http|otlp-grpc|query) listening on (http:\/\/127\.0\.0\.1:(\d+))\s*$/gm;
@@ -123,7 +144,7 @@ const LISTENING = /^(otlp-http|otlp-grpc|query) listening on (http:\/\/127\.0\.0
 export async function startServer(options: StartOptions = {}): Promise<ServerHandle> {
   const dataDir = options.dataDir ?? makeTempDir();
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const { child, exited, out } = spawnServer(dataDir, options.env);
+  const { child, exited, out, kill } = spawnServer(dataDir, options.env, options.npmStart);
   const describe = (): string => `--- stdout ---\n${out.stdout}\n--- stderr ---\n${out.stderr}`;
 
   const urls = await new Promise<Record<string, string>>((resolve, reject) => {
@@ -137,7 +158,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
     };
     const timer = setTimeout(() => {
       cleanup();
-      child.kill('SIGKILL');
+      kill();
       reject(new Error(`ducktrace did not print its three listening lines within ${timeoutMs} ms\n${describe()}`));
     }, timeoutMs);
     const onExit = (code: number | null, signal: string | null): void => {
@@ -173,7 +194,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       stopping = new Promise<ServerExit>((resolve, reject) => {
         const timer = setTimeout(() => {
-          child.kill('SIGKILL');
+          kill();
           reject(new Error(`ducktrace did not exit within ${stopTimeoutMs} ms of ${signal}\n${describe()}`));
         }, stopTimeoutMs);
         exited.then((exit) => {
