@@ -3,7 +3,7 @@
  * summary per trace, trace-level filters, newest first, and a cursor for the next page.
  */
 import { STATUS_CODE_ERROR } from '../../core/model/span.js';
-import { SUMMARY_ROOT_RANK } from '../../core/storage/schema.js';
+import { SUMMARY_ROOT_RANK, traceKey } from '../../core/storage/schema.js';
 import type { QueryExecutor, QueryParams } from '../../core/storage/duckdb/queryExecutor.js';
 import { filterSql, type AttributeFilter } from './attributeFilter.js';
 import { invalid, type TimeRange } from './queryParams.js';
@@ -84,7 +84,7 @@ export interface SpanScanWindow {
  */
 export function spanScanWindows(search: TraceSearch): SpanScanWindow[] {
   const { startNs, endNs } = search.range;
-  if (spanFilterSql(search, {}).length === 0) return [{ fromNs: startNs, toNs: endNs }];
+  if (!hasSpanFilters(search)) return [{ fromNs: startNs, toNs: endNs }];
   const bounds = [endNs - (endNs - startNs) / 16n, endNs - (endNs - startNs) / 4n].filter((bound, i, all) => bound > startNs && bound < endNs && bound !== all[i - 1]);
   const windows: SpanScanWindow[] = [];
   let toNs = endNs;
@@ -93,6 +93,26 @@ export function spanScanWindows(search: TraceSearch): SpanScanWindow[] {
     toNs = fromNs - 1n;
   }
   return windows;
+}
+
+export function hasSpanFilters(search: TraceSearch): boolean {
+  return spanFilterSql(search, {}).length > 0;
+}
+
+/** `FROM spans s WHERE` a span in `scan` matches every span-level filter; parameters added to `params`. */
+function matchingSpansFrom(search: TraceSearch, scan: SpanScanWindow, params: QueryParams): string {
+  const where = ['s.start_time BETWEEN make_timestamp_ns($scanFrom::BIGINT) AND make_timestamp_ns($scanTo::BIGINT)', ...spanFilterSql(search, params)];
+  Object.assign(params, { scanFrom: scan.fromNs, scanTo: scan.toNs });
+  return `FROM spans s WHERE ${where.join(' AND ')}`;
+}
+
+/**
+ * The trace ids of the first `maxSpans` spans in `scan` that match every span-level filter: the scan
+ * stops there, so that finding out whether a window has few matches costs little when it has many.
+ */
+export function matchingSpansSql(search: TraceSearch, scan: SpanScanWindow, maxSpans: number): { sql: string; params: QueryParams } {
+  const params: QueryParams = { maxSpans };
+  return { sql: `SELECT s.trace_id ${matchingSpansFrom(search, scan, params)} LIMIT $maxSpans`, params };
 }
 
 /** The conditions on what a span carries beyond its start time, their parameters added to `params`. */
@@ -143,16 +163,17 @@ function spanFilterSql(search: TraceSearch, params: QueryParams): string[] {
  * them from trace_summaries (one small row per trace and write batch, instead of every span), applies
  * the trace-level filters and keeps one page, newest first, with the time bounds of each trace's spans.
  */
-export function searchSql(search: TraceSearch, scan: SpanScanWindow = { fromNs: search.range.startNs, toNs: search.range.endNs }): { sql: string; params: QueryParams } {
+export function searchSql(
+  search: TraceSearch,
+  scan: SpanScanWindow = { fromNs: search.range.startNs, toNs: search.range.endNs },
+  candidateIds?: string[],
+): { sql: string; params: QueryParams } {
   const params: QueryParams = {
     start: search.range.startNs,
     end: search.range.endNs,
     margin: TRACE_MARGIN_NS,
     limit: search.limit + 1,
   };
-  const inRangeWhere = ['s.start_time >= make_timestamp_ns($start::BIGINT)', 's.start_time <= make_timestamp_ns($end::BIGINT)'];
-  const spanWhere = spanFilterSql(search, params);
-
   const traceWhere: string[] = [];
   if (search.minDurationNs !== undefined) {
     traceWhere.push('end_ns - start_ns >= $minDuration::BIGINT');
@@ -171,24 +192,16 @@ export function searchSql(search: TraceSearch, scan: SpanScanWindow = { fromNs: 
     params.cursorTrace = cursor.traceId;
   }
 
-  const inRange = (column: string) => `${column} BETWEEN make_timestamp_ns($start::BIGINT) AND make_timestamp_ns($end::BIGINT)`;
-  if (spanWhere.length > 0) Object.assign(params, { scanFrom: scan.fromNs, scanTo: scan.toNs });
-  // Without span filters, every trace with a span in the range: a summary whose first or last span
-  // start lies in it is one (both are span starts); one that straddles the range (a trace longer than
-  // the range) is checked against its spans.
-  const candidates = spanWhere.length > 0
-    ? `SELECT DISTINCT s.trace_id FROM spans s WHERE ${['s.start_time BETWEEN make_timestamp_ns($scanFrom::BIGINT) AND make_timestamp_ns($scanTo::BIGINT)', ...spanWhere].join(' AND ')}`
-    : `SELECT trace_id FROM trace_summaries WHERE ${inRange('start_min')} OR ${inRange('start_max')}
-  UNION
-  SELECT s.trace_id FROM spans s SEMI JOIN (
-    SELECT trace_id FROM trace_summaries WHERE start_min < make_timestamp_ns($start::BIGINT) AND start_max > make_timestamp_ns($end::BIGINT)
-  ) x ON s.trace_id = x.trace_id
-  WHERE ${inRangeWhere.join(' AND ')}`;
+  // A few candidates known already are looked up by key: joining them in SQL hashes every summary of the range.
+  candidateIds?.forEach((id, i) => Object.assign(params, { [`c${i}`]: id, [`k${i}`]: traceKey(id).toString() }));
+  const candidateLookup = candidateIds
+    ? `WHERE t.trace_key IN (${candidateIds.map((_, i) => `$k${i}::UBIGINT`).join(', ')}) AND t.trace_id IN (${candidateIds.map((_, i) => `$c${i}`).join(', ')}) AND`
+    : 'SEMI JOIN candidates c ON t.trace_id = c.trace_id WHERE';
   const sql = `
-WITH candidates AS (
-  ${candidates}
+WITH ${candidateIds ? '' : `candidates AS (
+  ${candidatesSql(search, scan, params)}
 ),
-summaries AS (
+`}summaries AS (
   SELECT t.trace_id,
     epoch_ns(min(t.start_min)) AS start_ns,
     epoch_ns(max(t.end_max)) AS end_ns,
@@ -198,13 +211,27 @@ summaries AS (
     arg_min(t.root_service, ${SUMMARY_ROOT_RANK}) AS root_service,
     arg_min(t.root_operation, ${SUMMARY_ROOT_RANK}) AS root_operation,
     bool_or(t.has_root) AS has_root
-  FROM trace_summaries t SEMI JOIN candidates c ON t.trace_id = c.trace_id
-  WHERE t.start_max >= make_timestamp_ns(($start - $margin)::BIGINT) AND t.start_min <= make_timestamp_ns(($end + $margin)::BIGINT)
+  FROM trace_summaries t ${candidateLookup} t.start_max >= make_timestamp_ns(($start - $margin)::BIGINT) AND t.start_min <= make_timestamp_ns(($end + $margin)::BIGINT)
   GROUP BY t.trace_id
 )
 SELECT * FROM summaries ${traceWhere.length > 0 ? `WHERE ${traceWhere.join(' AND ')}` : ''}
 ORDER BY start_ns DESC, trace_id DESC LIMIT $limit`;
   return { sql, params };
+}
+
+/** The traces a search considers: with span filters, those with a matching span in `scan`. */
+function candidatesSql(search: TraceSearch, scan: SpanScanWindow, params: QueryParams): string {
+  if (hasSpanFilters(search)) return `SELECT DISTINCT s.trace_id ${matchingSpansFrom(search, scan, params)}`;
+  const inRange = (column: string) => `${column} BETWEEN make_timestamp_ns($start::BIGINT) AND make_timestamp_ns($end::BIGINT)`;
+  // Without span filters, every trace with a span in the range: a summary whose first or last span
+  // start lies in it is one (both are span starts); one that straddles the range (a trace longer than
+  // the range) is checked against its spans.
+  return `SELECT trace_id FROM trace_summaries WHERE ${inRange('start_min')} OR ${inRange('start_max')}
+  UNION
+  SELECT s.trace_id FROM spans s SEMI JOIN (
+    SELECT trace_id FROM trace_summaries WHERE start_min < make_timestamp_ns($start::BIGINT) AND start_max > make_timestamp_ns($end::BIGINT)
+  ) x ON s.trace_id = x.trace_id
+  WHERE s.start_time >= make_timestamp_ns($start::BIGINT) AND s.start_time <= make_timestamp_ns($end::BIGINT)`;
 }
 
 /**
@@ -246,8 +273,11 @@ export async function searchTraces(executor: QueryExecutor, search: TraceSearch)
   const found = new Map<string, Record<string, unknown>>();
   let rows: Record<string, unknown>[] = [];
   for (const scan of spanScanWindows(search)) {
-    const { sql, params } = searchSql(search, scan);
-    for (const row of await executor.all(sql, params)) found.set(String(row.trace_id), row);
+    const candidateIds = hasSpanFilters(search) ? await fewCandidates(executor, search, scan) : undefined;
+    if (candidateIds?.length !== 0) {
+      const { sql, params } = searchSql(search, scan, candidateIds);
+      for (const row of await executor.all(sql, params)) found.set(String(row.trace_id), row);
+    }
     rows = [...found.values()].sort(newestFirst).slice(0, search.limit + 1);
     // A trace not found yet has all its matching spans before this window, so it starts before it: when
     // the row after the page starts within the windows read, the page and whether another follows are final.
@@ -267,6 +297,16 @@ export async function searchTraces(executor: QueryExecutor, search: TraceSearch)
   const traces = page.map((row) => toSummary(row, details.get(String(row.trace_id))));
   const last = rows.length > search.limit ? traces[traces.length - 1] : undefined;
   return { traces, nextCursor: last ? encodeCursor(BigInt(last.startTimeUnixNano), last.traceId) : null };
+}
+
+/** Matching spans in a window up to which their traces are looked up by id rather than joined. */
+const FEW_MATCHING_SPANS = 256;
+
+/** The traces of the window's matching spans when there are few of them; undefined when there are many. */
+async function fewCandidates(executor: QueryExecutor, search: TraceSearch, scan: SpanScanWindow): Promise<string[] | undefined> {
+  const { sql, params } = matchingSpansSql(search, scan, FEW_MATCHING_SPANS + 1);
+  const rows = await executor.all(sql, params);
+  return rows.length > FEW_MATCHING_SPANS ? undefined : [...new Set(rows.map((row) => String(row.trace_id)))];
 }
 
 /** As the search SQL orders its rows: start descending, then trace id descending. */
