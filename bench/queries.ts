@@ -10,7 +10,11 @@ export interface QueryCase {
   minRounds?: number;
 }
 
-/** Rounds of the cases that read one trace: each reads another trace, so that few come from DuckDB's cache. */
+/**
+ * Rounds of the cases that read one trace. Trace by id reads another trace each round, so that few come
+ * from DuckDB's cache; the Jaeger trace then reads the same traces again, in reverse order: the same
+ * reads from the cache, beside them.
+ */
 const TRACE_ROUNDS = 100;
 
 /** `traceIds` should come from all over the stored time range: the trace cases read a different one each round. */
