@@ -7,7 +7,7 @@ COPY . .
 # The web UI, built once into the image (vite is a runtime dependency for exactly this).
 RUN npm run build
 # DuckDB statements and the write-ahead log's fsyncs share libuv's thread pool (4 threads by default).
-# The JavaScript heap is capped as npm start caps it, so that memory is bounded by settings.
+# The JavaScript heap is capped as npm start caps it (DUCKTRACE_HEAP_MEMORY_MB).
 ENV DUCKTRACE_HOST=0.0.0.0 \
     DUCKTRACE_DATA_DIR=/data \
     DUCKTRACE_HEAP_MEMORY_MB=1536 \

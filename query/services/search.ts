@@ -95,7 +95,8 @@ export function spanScanWindows(search: TraceSearch): SpanScanWindow[] {
   return windows;
 }
 
-export function hasSpanFilters(search: TraceSearch): boolean {
+/** Whether the search has conditions on single spans (and so scans spans, not only summaries). */
+function hasSpanFilters(search: TraceSearch): boolean {
   return spanFilterSql(search, {}).length > 0;
 }
 
@@ -110,7 +111,7 @@ function matchingSpansFrom(search: TraceSearch, scan: SpanScanWindow, params: Qu
  * The trace ids of the first `maxSpans` spans in `scan` that match every span-level filter: the scan
  * stops there, so that finding out whether a window has few matches costs little when it has many.
  */
-export function matchingSpansSql(search: TraceSearch, scan: SpanScanWindow, maxSpans: number): { sql: string; params: QueryParams } {
+function matchingSpansSql(search: TraceSearch, scan: SpanScanWindow, maxSpans: number): { sql: string; params: QueryParams } {
   const params: QueryParams = { maxSpans };
   return { sql: `SELECT s.trace_id ${matchingSpansFrom(search, scan, params)} LIMIT $maxSpans`, params };
 }
