@@ -33,14 +33,28 @@ export interface Ducktrace {
   stop(): Promise<void>;
 }
 
+/** A checkpoint or compaction taking this long is logged: writes may have waited for it. */
+const SLOW_MAINTENANCE_SECONDS = 5;
+
 /** Settings only a restart applies. */
 const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpHttpPort', 'otlpGrpcPort', 'httpPort', 'walEnabled', 'storageMemoryMb', 'uiDir', 'writerConnections'];
 
 export async function startDucktrace(config: ServerConfig, log: (line: string) => void = console.log): Promise<Ducktrace> {
   const db = await Database.open(config.dataDir, config.storageMemoryMb);
-  const writer = await DuckDBTraceWriter.create(db, { connections: config.writerConnections });
-  const reader = await DuckDBTraceReader.create(db, config.queryTimeoutMs);
   const metrics = new Metrics();
+  const maintenanceBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+  const maintenanceSeconds = {
+    checkpoint: metrics.histogram('ducktrace_checkpoint_seconds', 'Time of each checkpoint the writer forces; new writes wait for it.', maintenanceBuckets),
+    compaction: metrics.histogram('ducktrace_dependency_compaction_seconds', 'Time of each re-summing of service_calls rows.', maintenanceBuckets),
+  };
+  const writer = await DuckDBTraceWriter.create(db, {
+    connections: config.writerConnections,
+    onMaintenance: (operation, seconds) => {
+      maintenanceSeconds[operation](seconds);
+      if (seconds >= SLOW_MAINTENANCE_SECONDS) log(`ducktrace: a storage ${operation} took ${seconds.toFixed(1)} s`);
+    },
+  });
+  const reader = await DuckDBTraceReader.create(db, config.queryTimeoutMs);
   const countStored = metrics.counter('ducktrace_spans_stored_total', 'Spans committed to storage.');
   const flushSeconds = metrics.histogram('ducktrace_flush_seconds', 'Time to commit one batch to storage.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
   const batcher = new SpanBatcher(writer, { ...config, concurrentFlushes: writer.parallelism }, (spans, elapsedMs) => {

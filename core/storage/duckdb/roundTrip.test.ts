@@ -151,7 +151,8 @@ test('with batches written on several connections at once, the writer checkpoint
   dirs.push(dir);
   const db = await Database.open(dir);
   const rows = generateTraces(200, 1_800_000_000_000_000_000n, 1_000_000_000n);
-  const writer = await DuckDBTraceWriter.create(db, { connections: 3, checkpointSpans: rows.length });
+  const maintenance: string[] = [];
+  const writer = await DuckDBTraceWriter.create(db, { connections: 3, checkpointSpans: rows.length, onMaintenance: (operation) => maintenance.push(operation) });
   const connection = await db.connect();
   const duckdbWalBytes = () => (existsSync(`${join(dir, DATABASE_FILE)}.wal`) ? statSync(`${join(dir, DATABASE_FILE)}.wal`).size : 0);
   const inMemoryBytes = async () =>
@@ -159,8 +160,10 @@ test('with batches written on several connections at once, the writer checkpoint
   const write = (part: SpanRow[]) => Promise.all(Array.from({ length: Math.ceil(part.length / 50) }, (_, i) => writer.append(part.slice(i * 50, i * 50 + 50))));
   await write(rows.slice(0, -10));
   assert.ok(duckdbWalBytes() > 0 && (await inMemoryBytes()) > 0, 'below the mark, the rows are still in DuckDB\'s WAL and memory');
+  assert.deepEqual(maintenance, []);
   // The batch that reaches the mark, alone so that no batch commits after the checkpoint.
   await writer.append(rows.slice(-10));
+  assert.deepEqual(maintenance, ['checkpoint'], 'the checkpoint is reported, for its time');
   assert.equal(duckdbWalBytes(), 0);
   assert.equal(await inMemoryBytes(), 0);
   assert.equal((await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM spans')).getRowObjectsJS()[0]!.n, rows.length);
@@ -294,12 +297,14 @@ test('the dependency graph written as batches arrive, in any order, equals the o
   const db = await Database.open(dir);
   // Appended every 20 batches and compacted whenever the appended rows outnumber the compacted ones;
   // closing sums every minute into one row per minute, edge and bucket.
-  const writer = await DuckDBTraceWriter.create(db, { connections: 2, minCompactionCalls: 1 });
+  let compactions = 0;
+  const writer = await DuckDBTraceWriter.create(db, { connections: 2, minCompactionCalls: 1, onMaintenance: (operation) => (compactions += operation === 'compaction' ? 1 : 0) });
   for (const [i, batch] of ordered.entries()) {
     await writer.append(batch);
     if (i % 20 === 19) await writer.flushCalls();
   }
   await writer.close();
+  assert.ok(compactions > 1, `compactions are reported, for their time (${compactions})`);
   const graph = `SELECT start_minute::VARCHAR AS minute, caller, callee, callee_is_peer, duration_bucket, round(sum(calls), 6) AS calls, round(sum(errors), 6) AS errors, round(sum(duration_sum)) AS duration_sum
     FROM service_calls GROUP BY ALL HAVING abs(sum(calls)) > 1e-9 ORDER BY ALL`;
   const connection = await db.connect();

@@ -247,6 +247,8 @@ export interface TraceWriterOptions {
   callPairing?: CallPairingOptions;
   /** Spans appended between the checkpoints the writer makes (see the class comment). */
   checkpointSpans?: number;
+  /** Told how long each checkpoint and each service_calls compaction took: writes can wait for either. */
+  onMaintenance?: (operation: 'checkpoint' | 'compaction', seconds: number) => void;
 }
 
 /**
@@ -293,6 +295,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   private readonly checkpointSpans: number;
   private spansSinceCheckpoint = 0;
   private checkpointing: Promise<void> | null = null;
+  private readonly onMaintenance: NonNullable<TraceWriterOptions['onMaintenance']>;
 
   private constructor(
     private readonly slots: Slot[],
@@ -303,6 +306,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     this.maxUnflushedCalls = options.maxUnflushedCalls ?? 20_000;
     this.minCompactionCalls = options.minCompactionCalls ?? MIN_COMPACTION_CALLS;
     this.checkpointSpans = options.checkpointSpans ?? CHECKPOINT_SPANS;
+    this.onMaintenance = options.onMaintenance ?? (() => undefined);
     this.flushTimer = setInterval(() => void this.flushCalls().catch(() => undefined), options.callFlushMs ?? 5_000).unref();
   }
 
@@ -359,8 +363,10 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   /** Writes the rows appended so far from DuckDB's memory to the file; one checkpoint at a time. */
   private checkpoint(): Promise<void> {
     this.checkpointing ??= this.withSlot(async (slot) => {
+      const started = performance.now();
       await slot.connection.run('FORCE CHECKPOINT');
       this.spansSinceCheckpoint = 0;
+      this.onMaintenance('checkpoint', (performance.now() - started) / 1000);
     }).finally(() => (this.checkpointing = null));
     return this.checkpointing;
   }
@@ -417,6 +423,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     const names = SERVICE_CALL_COLUMNS.map((c) => c.name).join(', ');
     let compacted = 0;
     await this.withSlot(async (slot) => {
+      const started = performance.now();
       await this.transaction(slot, async () => {
         await slot.connection.run(`CREATE OR REPLACE TEMP TABLE merged_calls AS SELECT start_minute, caller, callee, callee_is_peer, duration_bucket,
           sum(calls) AS calls, sum(errors) AS errors, sum(duration_sum) AS duration_sum FROM service_calls WHERE start_minute IN (${minutes}) GROUP BY ALL`);
@@ -425,6 +432,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
         compacted = Number(inserted.rowsChanged);
         await slot.connection.run('DROP TABLE merged_calls');
       });
+      this.onMaintenance('compaction', (performance.now() - started) / 1000);
     });
     this.uncompactedMinutes.clear();
     this.appendedCalls = 0;
