@@ -7,13 +7,11 @@ COPY . .
 # The web UI, built once into the image (vite is a runtime dependency for exactly this).
 RUN npm run build
 # DuckDB statements and the write-ahead log's fsyncs share libuv's thread pool (4 threads by default).
-# The JavaScript heap is capped as npm start caps it (DUCKTRACE_HEAP_MEMORY_MB).
 ENV DUCKTRACE_HOST=0.0.0.0 \
     DUCKTRACE_DATA_DIR=/data \
-    DUCKTRACE_HEAP_MEMORY_MB=1536 \
     UV_THREADPOOL_SIZE=16
 VOLUME ["/data"]
 EXPOSE 4317 4318 16686
 # The shell execs node, which then runs as PID 1, so that SIGTERM reaches ducktrace, which stores what it
-# accepted, then exits.
-CMD ["sh", "-c", "exec node --max-old-space-size=$DUCKTRACE_HEAP_MEMORY_MB --import tsx main.ts"]
+# accepted, then exits. DUCKTRACE_HEAP_MEMORY_MB, when set, caps the JavaScript heap as under npm start.
+CMD ["sh", "-c", "exec node ${DUCKTRACE_HEAP_MEMORY_MB:+--max-old-space-size=$DUCKTRACE_HEAP_MEMORY_MB} --import tsx main.ts"]

@@ -15,7 +15,7 @@ if (process.argv.includes('--help')) {
   for (const s of describeSettings()) console.log(`  ${s.env.padEnd(40)} ${s.default}`);
   console.log('  --build-ui                               build the web UI first when it is missing (npm start does)');
   console.log('  DUCKTRACE_CONFIG                         (a YAML or JSON file with the same settings in camelCase, and `sampling`)');
-  console.log('  DUCKTRACE_HEAP_MEMORY_MB                 1536 (read by npm start and the container: the JavaScript heap\'s cap)');
+  console.log('  DUCKTRACE_HEAP_MEMORY_MB                 (unset: Node.js\'s own; read by npm start and the container: the JavaScript heap\'s cap)');
   process.exit(0);
 }
 

@@ -61,9 +61,9 @@ interface ServerProcess {
 
 async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const profile = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
-  // The heap cap npm start sets.
-  const heap = `--max-old-space-size=${process.env.DUCKTRACE_HEAP_MEMORY_MB ?? 1536}`;
-  const child = spawn(process.execPath, [...profile, heap, '--import', 'tsx', 'main.ts'], {
+  // The heap cap npm start sets when DUCKTRACE_HEAP_MEMORY_MB is.
+  const heap = process.env.DUCKTRACE_HEAP_MEMORY_MB ? [`--max-old-space-size=${process.env.DUCKTRACE_HEAP_MEMORY_MB}`] : [];
+  const child = spawn(process.execPath, [...profile, ...heap, '--import', 'tsx', 'main.ts'], {
     cwd: ROOT,
     env: { UV_THREADPOOL_SIZE: '16', ...process.env, DUCKTRACE_DATA_DIR: dataDir, DUCKTRACE_OTLP_HTTP_PORT: '0', DUCKTRACE_OTLP_GRPC_PORT: '0', DUCKTRACE_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
