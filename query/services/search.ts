@@ -5,7 +5,7 @@
 import { STATUS_CODE_ERROR } from '../../core/model/span.js';
 import { SUMMARY_ROOT_RANK, traceKey } from '../../core/storage/schema.js';
 import type { QueryExecutor, QueryParams } from '../../core/storage/duckdb/queryExecutor.js';
-import { filterSql, type AttributeFilter } from './attributeFilter.js';
+import { filterSql, readsOwnColumn, type AttributeFilter } from './attributeFilter.js';
 import { invalid, type TimeRange } from './queryParams.js';
 
 export interface TraceSearch {
@@ -274,7 +274,7 @@ export async function searchTraces(executor: QueryExecutor, search: TraceSearch)
   const found = new Map<string, Record<string, unknown>>();
   let rows: Record<string, unknown>[] = [];
   for (const scan of spanScanWindows(search)) {
-    const candidateIds = hasSpanFilters(search) ? await fewCandidates(executor, search, scan) : undefined;
+    const candidateIds = hasSpanFilters(search) && search.attributes.every(readsOwnColumn) ? await fewCandidates(executor, search, scan) : undefined;
     if (candidateIds?.length !== 0) {
       const { sql, params } = searchSql(search, scan, candidateIds);
       for (const row of await executor.all(sql, params)) found.set(String(row.trace_id), row);
@@ -303,7 +303,12 @@ export async function searchTraces(executor: QueryExecutor, search: TraceSearch)
 /** Matching spans in a window up to which their traces are looked up by id rather than joined. */
 const FEW_MATCHING_SPANS = 256;
 
-/** The traces of the window's matching spans when there are few of them; undefined when there are many. */
+/**
+ * The traces of the window's matching spans when there are few of them; undefined when there are many.
+ * Only for filters on columns: finding out that a window has few matches means reading all of it, and on
+ * the attribute maps that read costs as much as the join it would spare (measured at 10M spans: a
+ * filter on the maps took 62-78 ms with the join alone and 243-332 ms with this first).
+ */
 async function fewCandidates(executor: QueryExecutor, search: TraceSearch, scan: SpanScanWindow): Promise<string[] | undefined> {
   const { sql, params } = matchingSpansSql(search, scan, FEW_MATCHING_SPANS + 1);
   const rows = await executor.all(sql, params);
