@@ -63,7 +63,7 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   });
   metrics.gauge('ducktrace_storage_bytes', 'Bytes of the DuckDB file and its own write-ahead log.', () => db.fileBytes());
   metrics.gauge('ducktrace_writer_queue_spans', 'Spans accepted and not yet committed.', () => batcher.queuedSpans);
-  // The heap limit is the start command's --max-old-space-size (DUCKTRACE_HEAP_MEMORY_MB under npm start).
+  // The heap limit is the start command's --max-old-space-size (DUCKTRACE_HEAP_MEMORY_MB under npm start), else Node.js's own.
   metrics.gauge('ducktrace_js_heap_limit_bytes', 'The most memory the JavaScript heap may take.', () => getHeapStatistics().heap_size_limit);
   metrics.gauge('ducktrace_js_heap_used_bytes', 'Memory the JavaScript heap holds now, garbage included.', () => getHeapStatistics().used_heap_size);
   metrics.gauge('process_resident_memory_bytes', 'Resident memory of the server process.', () => process.memoryUsage.rss());

@@ -45,17 +45,22 @@ function checkedKey(key: string, parameter: string): string {
   return trimmed;
 }
 
+/** The column of its own that a well-known key's value is kept in; undefined for any other key. */
+function ownColumn(filter: AttributeFilter): (typeof SEARCH_ATTRIBUTE_COLUMNS)[number] | undefined {
+  return SEARCH_ATTRIBUTE_COLUMNS.find((c) => c.key === filter.key);
+}
+
+/** Whether the filter reads a column of its own (a well-known key) rather than both attribute maps. */
+export function readsOwnColumn(filter: AttributeFilter): boolean {
+  return ownColumn(filter) !== undefined;
+}
+
 /**
  * SQL for a filter over a spans-table alias, with its parameters named `${prefix}k`/`${prefix}v`.
  * Regexes are RE2 (linear time), so a user's pattern cannot make a query run away.
  */
-/** Whether the filter reads a column of its own (a well-known key) rather than both attribute maps. */
-export function readsOwnColumn(filter: AttributeFilter): boolean {
-  return SEARCH_ATTRIBUTE_COLUMNS.some((c) => c.key === filter.key);
-}
-
 export function filterSql(filter: AttributeFilter, alias: string, prefix: string): { sql: string; params: Record<string, string | number> } {
-  const column = SEARCH_ATTRIBUTE_COLUMNS.find((c) => c.key === filter.key);
+  const column = ownColumn(filter);
   // A well-known key has the same value in a column of its own, far cheaper to read than both maps.
   const value = column ? `${alias}.${column.name}` : `coalesce(${alias}.attributes[$${prefix}k], ${alias}.resource_attributes[$${prefix}k])`;
   const params: Record<string, string | number> = column ? {} : { [`${prefix}k`]: filter.key };

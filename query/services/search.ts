@@ -273,8 +273,9 @@ export async function searchTraces(executor: QueryExecutor, search: TraceSearch)
   // holds every trace of the whole range's first page that the window finds.
   const found = new Map<string, Record<string, unknown>>();
   let rows: Record<string, unknown>[] = [];
+  const lookUpFew = hasSpanFilters(search) && search.attributes.every(readsOwnColumn);
   for (const scan of spanScanWindows(search)) {
-    const candidateIds = hasSpanFilters(search) && search.attributes.every(readsOwnColumn) ? await fewCandidates(executor, search, scan) : undefined;
+    const candidateIds = lookUpFew ? await fewCandidates(executor, search, scan) : undefined;
     if (candidateIds?.length !== 0) {
       const { sql, params } = searchSql(search, scan, candidateIds);
       for (const row of await executor.all(sql, params)) found.set(String(row.trace_id), row);

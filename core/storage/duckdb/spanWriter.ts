@@ -363,12 +363,19 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   /** Writes the rows appended so far from DuckDB's memory to the file; one checkpoint at a time. */
   private checkpoint(): Promise<void> {
     this.checkpointing ??= this.withSlot(async (slot) => {
-      const started = performance.now();
-      await slot.connection.run('FORCE CHECKPOINT');
+      await this.timed('checkpoint', async () => {
+        await slot.connection.run('FORCE CHECKPOINT');
+      });
       this.spansSinceCheckpoint = 0;
-      this.onMaintenance('checkpoint', (performance.now() - started) / 1000);
     }).finally(() => (this.checkpointing = null));
     return this.checkpointing;
+  }
+
+  /** Runs a checkpoint or a compaction and reports how long it took. */
+  private async timed(operation: 'checkpoint' | 'compaction', run: () => Promise<void>): Promise<void> {
+    const started = performance.now();
+    await run();
+    this.onMaintenance(operation, (performance.now() - started) / 1000);
   }
 
   /** Runs `read` with the sums not yet in service_calls; service_calls holds the rest until `read` ends. */
@@ -423,16 +430,14 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     const names = SERVICE_CALL_COLUMNS.map((c) => c.name).join(', ');
     let compacted = 0;
     await this.withSlot(async (slot) => {
-      const started = performance.now();
-      await this.transaction(slot, async () => {
+      await this.timed('compaction', () => this.transaction(slot, async () => {
         await slot.connection.run(`CREATE OR REPLACE TEMP TABLE merged_calls AS SELECT start_minute, caller, callee, callee_is_peer, duration_bucket,
           sum(calls) AS calls, sum(errors) AS errors, sum(duration_sum) AS duration_sum FROM service_calls WHERE start_minute IN (${minutes}) GROUP BY ALL`);
         await slot.connection.run(`DELETE FROM service_calls WHERE start_minute IN (${minutes})`);
         const inserted = await slot.connection.run(`INSERT INTO service_calls (${names}) SELECT ${names} FROM merged_calls`);
         compacted = Number(inserted.rowsChanged);
         await slot.connection.run('DROP TABLE merged_calls');
-      });
-      this.onMaintenance('compaction', (performance.now() - started) / 1000);
+      }));
     });
     this.uncompactedMinutes.clear();
     this.appendedCalls = 0;
