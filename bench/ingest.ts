@@ -73,6 +73,8 @@ async function startServer(dataDir: string, env: Record<string, string> = {}): P
   return new Promise((resolve, reject) => {
     exited.then(([code]) => reject(new Error(`server exited with ${code}: ${output}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
+      // Shown as it comes, so that the server's warnings (a failed write, a slow checkpoint) are in the run's log.
+      process.stderr.write(chunk.toString().replace(/^(?=.)/gm, 'server: '));
       output += chunk.toString();
       const port = (name: string) => Number(new RegExp(`${name} listening on http://[^:]+:(\\d+)`).exec(output)?.[1]);
       if (port('otlp-http') && port('otlp-grpc') && port('query')) {
