@@ -46,12 +46,18 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   const maintenanceSeconds = {
     checkpoint: metrics.histogram('ducktrace_checkpoint_seconds', 'Time of each checkpoint the writer forces; new writes wait for it.', maintenanceBuckets),
     compaction: metrics.histogram('ducktrace_dependency_compaction_seconds', 'Time of each re-summing of service_calls rows.', maintenanceBuckets),
+    write_alone: metrics.histogram(
+      'ducktrace_write_alone_seconds',
+      'Time of each batch written with no other beside it, after writing it beside others ran DuckDB out of memory (storageMemoryMb).',
+      maintenanceBuckets,
+    ),
   };
   const writer = await DuckDBTraceWriter.create(db, {
     connections: config.writerConnections,
     onMaintenance: (operation, seconds) => {
       maintenanceSeconds[operation](seconds);
-      if (seconds >= SLOW_MAINTENANCE_SECONDS) log(`ducktrace: a storage ${operation} took ${seconds.toFixed(1)} s`);
+      if (operation === 'write_alone') log(`ducktrace: a batch ran DuckDB out of memory beside others and was written alone in ${seconds.toFixed(1)} s; storageMemoryMb may be too small for this load`);
+      else if (seconds >= SLOW_MAINTENANCE_SECONDS) log(`ducktrace: a storage ${operation} took ${seconds.toFixed(1)} s`);
     },
   });
   const reader = await DuckDBTraceReader.create(db, config.queryTimeoutMs);

@@ -15,7 +15,7 @@ import type { SpanBatcher } from './spanBatcher.js';
 
 /** How often due tail decisions are taken. */
 const POLL_MS = 200;
-/** Wait before committing again spans whose commit failed (they are still in the write-ahead log). */
+/** Wait, on average, before committing again spans whose commit failed (they are still in the write-ahead log). */
 const RETRY_MS = 1000;
 
 type Tag = bigint | null;
@@ -148,8 +148,10 @@ export class SamplingStage {
         this.log(`ducktrace: ${spans.length} spans could not be stored before shutdown (${error.message}); the write-ahead log keeps them`);
         return;
       }
-      this.log(`ducktrace: storing ${spans.length} spans failed (${error.message}); retrying in ${RETRY_MS} ms`);
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      // Spread out, so that commits that failed together are not all retried at the same moment.
+      const delayMs = Math.round(RETRY_MS * (0.5 + Math.random()));
+      this.log(`ducktrace: storing ${spans.length} spans failed (${error.message}); retrying in ${delayMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
       await this.commit(spans, tags, retry);
     });
     this.inFlight.add(run);

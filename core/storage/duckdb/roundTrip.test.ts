@@ -172,6 +172,32 @@ test('with batches written on several connections at once, the writer checkpoint
   db.close();
 });
 
+test('batches on every connection that together run DuckDB out of memory are all stored: each that fails is written again alone', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-db-'));
+  dirs.push(dir);
+  // 64 MB holds one batch of 20,000 of these spans being written, not four at once.
+  const db = await Database.open(dir, 64);
+  const rows = generateTraces(24_000, 1_800_000_000_000_000_000n, 1_000_000n);
+  const maintenance: string[] = [];
+  const writer = await DuckDBTraceWriter.create(db, { connections: 4, onMaintenance: (operation) => maintenance.push(operation) });
+  const size = Math.ceil(rows.length / 4);
+  const batches = Array.from({ length: 4 }, (_, i) => rows.slice(i * size, (i + 1) * size));
+  const results = await Promise.allSettled(batches.map((batch) => writer.append(batch)));
+  assert.deepEqual(
+    results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason).slice(0, 200)),
+    [],
+  );
+  assert.ok(maintenance.includes('write_alone'), 'at least one batch ran out of memory beside the others and was written alone');
+  const connection = await db.connect();
+  const count = async (sql: string) => Number((await connection.runAndReadAll(sql)).getRowObjectsJS()[0]!.n);
+  assert.equal(await count('SELECT count(*) AS n FROM spans'), rows.length);
+  assert.equal(await count('SELECT count(DISTINCT span_id) AS n FROM spans'), rows.length, 'no span stored twice');
+  assert.equal(await count('SELECT sum(span_count)::BIGINT AS n FROM trace_summaries'), rows.length, "the summaries count each span once");
+  connection.closeSync();
+  await writer.close();
+  db.close();
+});
+
 test('the keys of the spans already stored, for replaying the write-ahead log without duplicates', async () => {
   const rows = decodeExportTraceRequestProtobuf(request([span([], '0000000000000001'), span([], '0000000000000002')]), DEFAULT_SPAN_LIMITS).spans;
   const db = await Database.open(null);

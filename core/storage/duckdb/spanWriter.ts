@@ -167,6 +167,13 @@ const INSERT_SUMMARIES_SQL = insertColumnsSql('trace_summaries', TRACE_SUMMARY_C
 const INSERT_CALLS_SQL = insertColumnsSql('service_calls', SERVICE_CALL_COLUMNS);
 /** So that a server with few edges does not compact on every flush. */
 const MIN_COMPACTION_CALLS = 20_000;
+/** The smallest part appendAlone splits a batch into (an SDK exports 512 spans at a time). */
+const MIN_PART_SPANS = 512;
+
+/** DuckDB's errors when a query, or its commit, would pass the memory limit. */
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /Out of Memory Error|failed to pin block/.test(error.message);
+}
 
 /** service_calls rows as a JSON list per column (the parameters of INSERT_CALLS_SQL). */
 export function serviceCallColumns(rows: readonly CallBucket[]): Record<ServiceCallColumnName, string> {
@@ -236,6 +243,8 @@ export function traceSummaries(spans: readonly SpanRow[]): Record<TraceSummaryCo
   };
 }
 
+export type MaintenanceOperation = 'checkpoint' | 'compaction' | 'write_alone';
+
 export interface TraceWriterOptions {
   connections?: number;
   /** How often the dependency graph's sums are written to service_calls; until then queries read them from memory. */
@@ -247,8 +256,11 @@ export interface TraceWriterOptions {
   callPairing?: CallPairingOptions;
   /** Spans appended between the checkpoints the writer makes (see the class comment). */
   checkpointSpans?: number;
-  /** Told how long each checkpoint and each service_calls compaction took: writes can wait for either. */
-  onMaintenance?: (operation: 'checkpoint' | 'compaction', seconds: number) => void;
+  /**
+   * Told how long each checkpoint, each service_calls compaction and each batch written alone (see
+   * appendAlone) took: writes wait for all three.
+   */
+  onMaintenance?: (operation: MaintenanceOperation, seconds: number) => void;
 }
 
 /**
@@ -295,6 +307,8 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   private readonly checkpointSpans: number;
   private spansSinceCheckpoint = 0;
   private checkpointing: Promise<void> | null = null;
+  /** Settles when the last caller of withEverySlot has let go of the connections. */
+  private gathering: Promise<void> = Promise.resolve();
   private readonly onMaintenance: NonNullable<TraceWriterOptions['onMaintenance']>;
 
   private constructor(
@@ -337,19 +351,12 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
 
   async append(spans: readonly SpanRow[]): Promise<void> {
     if (spans.length === 0) return;
-    await this.withSlot(async (slot) => {
-      let parameter = 1;
-      for (const column of SPAN_COLUMNS) {
-        for (const text of ENCODINGS[column.name].encode(spans)) slot.insert.bindVarchar(parameter++, text);
-      }
-      const summaries = traceSummaries(spans);
-      TRACE_SUMMARY_COLUMNS.forEach((column, i) => slot.insertSummaries.bindVarchar(i + 1, summaries[column.name]));
-      // One transaction: the batch's spans and their traces' summaries are stored together or not at all.
-      await this.transaction(slot, async () => {
-        await slot.insert.run();
-        await slot.insertSummaries.run();
-      });
-    });
+    try {
+      await this.withSlot((slot) => this.insertBatch(slot, [spans]));
+    } catch (error) {
+      if (!isOutOfMemory(error)) throw error;
+      await this.appendAlone(spans);
+    }
     // Only committed spans count, so a batch that fails and is retried counts once.
     this.histogram.add(this.pairing.add(spans));
     // Sums held in memory stay bounded whatever the spans' services and times.
@@ -360,19 +367,62 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     if (this.spansSinceCheckpoint >= this.checkpointSpans) await this.checkpoint().catch(() => undefined);
   }
 
+  /**
+   * The spans, in `parts` INSERTs of one transaction with their traces' summaries: stored together or
+   * not at all. DuckDB parses a part's JSON at once, so fewer spans a part take less of its memory.
+   */
+  private async insertBatch(slot: Slot, parts: ReadonlyArray<readonly SpanRow[]>): Promise<void> {
+    // Encoded before the transaction begins, so that it stays open only while DuckDB works.
+    const encoded = parts.map((part) => SPAN_COLUMNS.flatMap((column) => ENCODINGS[column.name].encode(part)));
+    const summaries = traceSummaries(parts.flat());
+    await this.transaction(slot, async () => {
+      for (const texts of encoded) {
+        texts.forEach((text, i) => slot.insert.bindVarchar(i + 1, text));
+        await slot.insert.run();
+      }
+      TRACE_SUMMARY_COLUMNS.forEach((column, i) => slot.insertSummaries.bindVarchar(i + 1, summaries[column.name]));
+      await slot.insertSummaries.run();
+    });
+  }
+
+  /**
+   * A batch that ran DuckDB out of memory, written with no other batch running: batches on every
+   * connection at once can pass the memory limit together, and retried together they failed together
+   * (a bench run stored nothing for six minutes; at a 200 MB limit, never again). Alone, after a
+   * checkpoint has moved the appended rows out of DuckDB's memory, and in ever smaller parts while it
+   * still does not fit; still one transaction, so that a failure leaves nothing half stored.
+   */
+  private async appendAlone(spans: readonly SpanRow[]): Promise<void> {
+    await this.withEverySlot((slot) =>
+      this.timed('write_alone', async () => {
+        for (let size = spans.length; ; size = Math.ceil(size / 2)) {
+          const parts = Array.from({ length: Math.ceil(spans.length / size) }, (_, i) => spans.slice(i * size, (i + 1) * size));
+          await this.checkpointOn(slot).catch(() => undefined);
+          try {
+            return await this.insertBatch(slot, parts);
+          } catch (error) {
+            if (!isOutOfMemory(error) || size <= MIN_PART_SPANS) throw error;
+          }
+        }
+      }),
+    );
+  }
+
   /** Writes the rows appended so far from DuckDB's memory to the file; one checkpoint at a time. */
   private checkpoint(): Promise<void> {
-    this.checkpointing ??= this.withSlot(async (slot) => {
-      await this.timed('checkpoint', async () => {
-        await slot.connection.run('FORCE CHECKPOINT');
-      });
-      this.spansSinceCheckpoint = 0;
-    }).finally(() => (this.checkpointing = null));
+    this.checkpointing ??= this.withSlot((slot) => this.checkpointOn(slot)).finally(() => (this.checkpointing = null));
     return this.checkpointing;
   }
 
+  private async checkpointOn(slot: Slot): Promise<void> {
+    await this.timed('checkpoint', async () => {
+      await slot.connection.run('FORCE CHECKPOINT');
+    });
+    this.spansSinceCheckpoint = 0;
+  }
+
   /** Runs a checkpoint or a compaction and reports how long it took. */
-  private async timed(operation: 'checkpoint' | 'compaction', run: () => Promise<void>): Promise<void> {
+  private async timed(operation: MaintenanceOperation, run: () => Promise<void>): Promise<void> {
     const started = performance.now();
     await run();
     this.onMaintenance(operation, (performance.now() - started) / 1000);
@@ -445,14 +495,39 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   }
 
   private async withSlot(use: (slot: Slot) => Promise<void>): Promise<void> {
-    const slot = this.idle.pop() ?? (await new Promise<Slot>((resolve) => this.waiting.push(resolve)));
+    const slot = await this.takeSlot();
     try {
       await use(slot);
     } finally {
-      const next = this.waiting.shift();
-      if (next) next(slot);
-      else this.idle.push(slot);
+      this.releaseSlot(slot);
     }
+  }
+
+  /** Runs `use` on one connection while no other of the writer's is in use. */
+  private async withEverySlot(use: (slot: Slot) => Promise<void>): Promise<void> {
+    // One gatherer at a time: two, each holding some connections and waiting for the rest, would wait forever.
+    const previous = this.gathering;
+    let gathered!: () => void;
+    this.gathering = new Promise((resolve) => (gathered = resolve));
+    await previous;
+    const held: Slot[] = [];
+    try {
+      while (held.length < this.slots.length) held.push(await this.takeSlot());
+      await use(held[0]!);
+    } finally {
+      held.forEach((slot) => this.releaseSlot(slot));
+      gathered();
+    }
+  }
+
+  private async takeSlot(): Promise<Slot> {
+    return this.idle.pop() ?? (await new Promise<Slot>((resolve) => this.waiting.push(resolve)));
+  }
+
+  private releaseSlot(slot: Slot): void {
+    const next = this.waiting.shift();
+    if (next) next(slot);
+    else this.idle.push(slot);
   }
 
   private async transaction(slot: Slot, body: () => Promise<unknown>): Promise<void> {
