@@ -176,6 +176,11 @@ const PART_SPANS = 4096;
 /** The smallest part appendAlone splits a batch into (an SDK exports 512 spans at a time). */
 const MIN_PART_SPANS = 512;
 
+/** One part's parameters for the spans INSERT, in order. */
+function encodePart(spans: readonly SpanRow[]): string[] {
+  return SPAN_COLUMNS.flatMap((column) => ENCODINGS[column.name].encode(spans));
+}
+
 function inParts(spans: readonly SpanRow[], size: number): Array<readonly SpanRow[]> {
   return Array.from({ length: Math.ceil(spans.length / size) }, (_, i) => spans.slice(i * size, (i + 1) * size));
 }
@@ -382,13 +387,16 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
    * not at all. DuckDB parses a part's JSON at once, so fewer spans a part take less of its memory.
    */
   private async insertBatch(slot: Slot, parts: ReadonlyArray<readonly SpanRow[]>): Promise<void> {
-    // Encoded before the transaction begins, so that it stays open only while DuckDB works.
-    const encoded = parts.map((part) => SPAN_COLUMNS.flatMap((column) => ENCODINGS[column.name].encode(part)));
     const summaries = traceSummaries(parts.flat());
+    let texts = encodePart(parts[0]!);
     await this.transaction(slot, async () => {
-      for (const texts of encoded) {
-        texts.forEach((text, i) => slot.insert.bindVarchar(i + 1, text));
-        await slot.insert.run();
+      for (let i = 0; i < parts.length; i++) {
+        texts.forEach((text, j) => slot.insert.bindVarchar(j + 1, text));
+        const inserting = slot.insert.run();
+        // The next part is encoded while DuckDB inserts this one, and the event loop gets a turn
+        // between parts: a large batch encoded whole held requests back for hundreds of milliseconds.
+        if (i + 1 < parts.length) texts = encodePart(parts[i + 1]!);
+        await inserting;
       }
       TRACE_SUMMARY_COLUMNS.forEach((column, i) => slot.insertSummaries.bindVarchar(i + 1, summaries[column.name]));
       await slot.insertSummaries.run();
