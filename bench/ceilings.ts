@@ -19,27 +19,40 @@ import type { Workload } from './workload.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/**
- * Rows decoded ahead (not timed), then written and committed in batches of `batchSpans` (the server's
- * flushMaxSpans) through the server's writer with its default connections, to a fresh database file:
- * the most the storage layer can take.
- */
-export async function measureDuckdbAppend(workload: Workload, batchSpans: number, connections: number): Promise<number> {
+/** The workload's spans as the server's decoder makes them. */
+export function decodeWorkload(workload: Workload): SpanRow[] {
   const rows: SpanRow[] = [];
   for (const body of workload.requests) for (const row of decodeExportTraceRequestProtobuf(body, DEFAULT_SPAN_LIMITS).spans) rows.push(row);
+  return rows;
+}
+
+export interface AppendCeiling {
+  spansPerSec: number;
+  /** CPU time of this process, DuckDB's threads included, for each million spans written. */
+  cpuSecPerMillionSpans: number;
+}
+
+/**
+ * `rows` (decoded ahead, not timed) written and committed in batches of `batchSpans` (the server's
+ * flushMaxSpans) through the server's writer with `connections` connections (the server's default),
+ * to a fresh database file: the most the storage layer can take.
+ */
+export async function measureDuckdbAppend(rows: readonly SpanRow[], batchSpans: number, connections: number): Promise<AppendCeiling> {
   const dir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-append-'));
   try {
     const db = await Database.open(dir);
     const writer = await DuckDBTraceWriter.create(db, { connections });
-    const batches: SpanRow[][] = [];
+    const batches: Array<readonly SpanRow[]> = [];
     for (let i = 0; i < rows.length; i += batchSpans) batches.push(rows.slice(i, i + batchSpans));
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     // The writer takes as many batches at once as it has connections; the rest wait their turn.
     await Promise.all(batches.map((batch) => writer.append(batch)));
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     await writer.close();
     db.close();
-    return rows.length / seconds;
+    return { spansPerSec: rows.length / seconds, cpuSecPerMillionSpans: (cpu.user + cpu.system) / rows.length };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

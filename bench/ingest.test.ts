@@ -18,6 +18,7 @@ const REQUIRED = [
   'ingest.http_protobuf.ratio_to_ceiling',
   'wal.compression_ratio',
   'ceilings.duckdb_append.spans_per_sec',
+  'ceilings.duckdb_append.cpu_sec_per_million_spans',
   'ceilings.http_noop.spans_per_sec',
   'ceilings.decode.spans_per_sec',
   'storage.bytes_per_span',
@@ -43,4 +44,13 @@ test('npm run bench on 1,500 spans per transport stores them all and writes ever
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('npm run bench:writer writes the spans through the writer alone and prints its rate and CPU; a bad option is refused by name', () => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/writerAlone.ts', '--spans', '3000', '--batch', '1000', '--connections', '2', '--empty-resources'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+  assert.match(run.stdout, /^3000 spans in batches of 1000 on 2 connections, resources emptied: \d+ spans\/s, \d+\.\d CPU-s a million spans$/m);
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', 'bench/writerAlone.ts', '--batch', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--batch takes a whole number above 0, not 0/);
 });

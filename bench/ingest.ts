@@ -19,7 +19,7 @@ import { DEFAULT_SPAN_LIMITS } from '../core/otlp/limits.js';
 import { DATABASE_FILE } from '../core/storage/duckdb/database.js';
 import { decodeToObjectGraph } from './objectGraphDecoder.js';
 import { metricValue } from '../test/helpers/server.js';
-import { lz4Bytes, measureDuckdbAppend, startNoopServer } from './ceilings.js';
+import { decodeWorkload, lz4Bytes, measureDuckdbAppend, startNoopServer } from './ceilings.js';
 import { measureQueries, queryCases } from './queries.js';
 import { generateWorkload, type Workload } from './workload.js';
 
@@ -232,7 +232,8 @@ async function main(): Promise<void> {
   rmSync(noWalDir, { recursive: true, force: true });
 
   // Ceilings: the same rows appended to DuckDB alone, the same requests to a server that only reads them.
-  const appendCeiling = await measureDuckdbAppend(protobufLoad, FLUSH_MAX_SPANS, WRITER_CONNECTIONS);
+  const append = await measureDuckdbAppend(decodeWorkload(protobufLoad), FLUSH_MAX_SPANS, WRITER_CONNECTIONS);
+  const appendCeiling = append.spansPerSec;
   const noop = await startNoopServer();
   const httpNoop = await drive(protobufLoad, 'http-protobuf', noop.port, async () => {});
   await noop.stop();
@@ -254,6 +255,7 @@ async function main(): Promise<void> {
     'ingest.http_json.ratio_to_ceiling': round(httpJson.spansPerSec / ceiling),
     'ingest.grpc.ratio_to_ceiling': round(grpcResult.spansPerSec / ceiling),
     'ceilings.duckdb_append.spans_per_sec': Math.round(appendCeiling),
+    'ceilings.duckdb_append.cpu_sec_per_million_spans': round(append.cpuSecPerMillionSpans),
     'ceilings.http_noop.spans_per_sec': Math.round(httpNoop.spansPerSec),
     'ceilings.http_noop.p99_ms': round(httpNoop.p99),
     'ceilings.decode.spans_per_sec': Math.round(decodeRows),
@@ -274,6 +276,7 @@ async function main(): Promise<void> {
   writeFileSync(OUT, `${JSON.stringify({ date: new Date().toISOString(), quick, spansPerTransport: SPANS, results }, null, 2)}\n`);
   console.table(Object.entries(results).map(([figure, value]) => ({ figure, value })));
   console.log(`ceiling min(DuckDB append ${Math.round(appendCeiling)}, HTTP no-op ${Math.round(httpNoop.spansPerSec)}) = ${Math.round(ceiling)} spans/s; ingest over HTTP protobuf is ${round(httpProtobuf.spansPerSec / ceiling)} of it`);
+  console.log(`server CPU ${results['server.cpu_sec_per_million_spans']} s a million spans; the writer alone ${results['ceilings.duckdb_append.cpu_sec_per_million_spans']}`);
   console.log('decode to rows is', round(decodeRows / decodeGraph), 'x protobufjs decoding to the object graph');
   console.log(`written to ${OUT}`);
 }
