@@ -192,7 +192,7 @@ test('batches on every connection that together run DuckDB out of memory are all
   const count = async (sql: string) => Number((await connection.runAndReadAll(sql)).getRowObjectsJS()[0]!.n);
   assert.equal(await count('SELECT count(*) AS n FROM spans'), rows.length);
   assert.equal(await count('SELECT count(DISTINCT span_id) AS n FROM spans'), rows.length, 'no span stored twice');
-  assert.equal(await count('SELECT sum(span_count)::BIGINT AS n FROM trace_summaries'), rows.length, "the summaries count each span once");
+  assert.equal(await count('SELECT sum(span_count)::BIGINT AS n FROM trace_summaries'), rows.length, 'the summaries count each span once');
   connection.closeSync();
   await writer.close();
   db.close();
