@@ -71,6 +71,15 @@ export const SERVICE_CALL_COLUMNS = [
 
 export type ServiceCallColumnName = (typeof SERVICE_CALL_COLUMNS)[number]['name'];
 
+/** The attribute values each minute's spans may carry (see attributeValues.ts); a NULL value stands for any. */
+export const ATTRIBUTE_VALUE_COLUMNS = [
+  { name: 'start_minute', type: 'TIMESTAMP_NS' },
+  { name: 'key', type: 'VARCHAR' },
+  { name: 'value', type: 'VARCHAR' },
+] as const;
+
+export type AttributeValueColumnName = (typeof ATTRIBUTE_VALUE_COLUMNS)[number]['name'];
+
 /** service_calls rows computed from stored spans, by the same rules as CallPairing; the migration fills the table with it. */
 export function serviceCallsFromSpansSql(): string {
   const peer = `coalesce(${PEER_ATTRIBUTES.map((name) => `nullif(c.attributes['${name}'], '')`).join(', ')})`;
@@ -253,6 +262,19 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
     version: 9,
     description: 'trace_summaries.trace_key',
     statements: ['ALTER TABLE trace_summaries ADD COLUMN IF NOT EXISTS trace_key UBIGINT', `UPDATE trace_summaries SET trace_key = ${traceKeySql('trace_id')}`],
+  },
+  {
+    version: 10,
+    description: 'attribute_values table',
+    // Filled as spans are written from now on, not from the spans already stored (that would read
+    // every attribute map at upgrade): it answers only for times after the latest span stored before
+    // it, which attribute_values_from records (in ns since the epoch; its largest row counts, should
+    // the migration run again over spans written meanwhile).
+    statements: [
+      'CREATE TABLE IF NOT EXISTS attribute_values (start_minute TIMESTAMP_NS NOT NULL, key VARCHAR NOT NULL, value VARCHAR)',
+      'CREATE TABLE IF NOT EXISTS attribute_values_from (from_ns BIGINT NOT NULL)',
+      'INSERT INTO attribute_values_from SELECT coalesce(max(epoch_ns(start_time)) + 1, 0) FROM spans',
+    ],
   },
 ];
 

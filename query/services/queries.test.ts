@@ -308,3 +308,52 @@ describe('dependencies and catalog', () => {
     assert.deepEqual(await listServices(executor, { startNs: START - 10n * SECOND, endNs: START - SECOND }), []);
   });
 });
+
+test('a search for an attribute value no span in the range has is answered from attribute_values without reading spans; values that are there, or past what it lists, are still found', async () => {
+  const MINUTE = 60n * SECOND;
+  const host = attributes({ 'service.name': 'api', 'host.name': 'h1' });
+  let n = 0;
+  const at = (startNs: bigint, entries: Record<string, string | number>) =>
+    spanRow({ traceId: String(++n).padStart(32, '0'), spanId: String(n).padStart(16, '0'), serviceName: 'api', name: 'op', startTimeUnixNano: startNs, durationNs: 1n, attributes: attributes(entries), resourceAttributes: host });
+  const spans = [
+    at(START + SECOND, { 'app.color': 'red' }),
+    at(START + MINUTE + SECOND, { 'app.color': 'blue' }),
+    // More distinct user ids in a minute than attribute_values lists.
+    ...Array.from({ length: 1100 }, (_, i) => at(START + 2n * SECOND, { 'user.id': `u${i}` })),
+  ];
+  const ownDb = await Database.open(null);
+  const writer = await DuckDBTraceWriter.create(ownDb);
+  await writer.append(spans);
+  await writer.close();
+  const executor = new DuckDBQueryExecutor(ownDb, 10_000);
+  const statements: string[] = [];
+  const counting = { all: (sql: string, params?: Parameters<typeof executor.all>[1]) => (statements.push(sql), executor.all(sql, params)) };
+  const twoMinutes = { startNs: START, endNs: START + 2n * MINUTE - 1n };
+  const found = async (filter: string, searchRange = twoMinutes) => {
+    statements.length = 0;
+    const result = await searchTraces(counting, { range: searchRange, attributes: parseAttributeFilters([filter]), limit: 10 });
+    return result.traces.length;
+  };
+  const readSpans = () => statements.some((sql) => /FROM spans/.test(sql));
+  try {
+    assert.equal(await found('app.color=red'), 1);
+    assert.equal(await found('host.name=h1'), 10, 'a resource attribute');
+    assert.equal(await found('user.id=u1099'), 1, 'a value past what the table lists');
+    assert.equal(await found('app.color=green'), 0);
+    assert.equal(readSpans(), false, 'a value no span has is answered without reading spans');
+    assert.equal(await found('app.color=blue', { startNs: START, endNs: START + MINUTE - 1n }), 0, 'blue is in the next minute only');
+    assert.equal(readSpans(), false);
+    assert.equal(await found('user.id=nobody'), 0);
+    assert.equal(readSpans(), true, 'any value may be among more user ids than are listed: the spans are read');
+    // Spans stored before the table existed are not in it: as an upgraded database has them.
+    const connection = await ownDb.connect();
+    await connection.run(`DELETE FROM attribute_values; UPDATE attribute_values_from SET from_ns = ${START + 2n * MINUTE}`);
+    connection.closeSync();
+    assert.equal(await found('app.color=red'), 1, 'spans from before the table are found by reading them');
+    assert.equal(await found('app.color=green'), 0);
+    assert.equal(readSpans(), true);
+  } finally {
+    executor.close();
+    ownDb.close();
+  }
+});

@@ -4,6 +4,7 @@
  */
 import { STATUS_CODE_ERROR } from '../../core/model/span.js';
 import { SUMMARY_ROOT_RANK, traceKey } from '../../core/storage/schema.js';
+import { MINUTE_NS, minuteOf } from '../../core/storage/serviceCalls.js';
 import type { QueryExecutor, QueryParams } from '../../core/storage/duckdb/queryExecutor.js';
 import { filterSql, readsOwnColumn, type AttributeFilter } from './attributeFilter.js';
 import { invalid, type TimeRange } from './queryParams.js';
@@ -268,7 +269,32 @@ FROM per_service LEFT JOIN orphans USING (trace_id)`;
   return { sql, params };
 }
 
+/**
+ * A query whose one row says (`absent`) whether attribute_values shows that no span in the range has
+ * the value an '=' filter on the attribute maps asks for: then no span matches every filter, and the
+ * search is empty without reading the maps. Undefined when there is no such filter. The table answers
+ * only for ranges from attribute_values_from on (spans stored before it are not in it).
+ */
+export function absentValueSql(search: TraceSearch): { sql: string; params: QueryParams } | undefined {
+  const filters = search.attributes.filter((filter) => filter.op === '=' && !readsOwnColumn(filter));
+  if (filters.length === 0) return undefined;
+  const params: QueryParams = {
+    start: search.range.startNs,
+    fromMinute: minuteOf(search.range.startNs) * MINUTE_NS,
+    toMinute: minuteOf(search.range.endNs) * MINUTE_NS,
+  };
+  const absent = filters.map((filter, i) => {
+    Object.assign(params, { [`k${i}`]: filter.key, [`v${i}`]: filter.value });
+    return `NOT EXISTS (SELECT 1 FROM attribute_values WHERE key = $k${i} AND (value = $v${i} OR value IS NULL)
+      AND start_minute BETWEEN make_timestamp_ns($fromMinute::BIGINT) AND make_timestamp_ns($toMinute::BIGINT))`;
+  });
+  const sql = `SELECT coalesce((SELECT max(from_ns) FROM attribute_values_from) <= $start::BIGINT AND (${absent.join(' OR ')}), false) AS absent`;
+  return { sql, params };
+}
+
 export async function searchTraces(executor: QueryExecutor, search: TraceSearch): Promise<SearchResult> {
+  const absent = absentValueSql(search);
+  if (absent && (await executor.all(absent.sql, absent.params))[0]?.absent === true) return { traces: [], nextCursor: null };
   // A trace's row does not depend on the window it was found in, and each window's own first page
   // holds every trace of the whole range's first page that the window finds.
   const found = new Map<string, Record<string, unknown>>();

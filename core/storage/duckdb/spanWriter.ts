@@ -10,15 +10,18 @@
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { STATUS_CODE_ERROR, type Attributes, type SpanRow } from '../../model/span.js';
 import {
+  ATTRIBUTE_VALUE_COLUMNS,
   SEARCH_ATTRIBUTE_COLUMNS,
   SERVICE_CALL_COLUMNS,
   SPAN_COLUMNS,
   TRACE_SUMMARY_COLUMNS,
   searchAttributeValueSql,
   traceKeySql,
+  type AttributeValueColumnName,
   type ServiceCallColumnName,
   type TraceSummaryColumnName,
 } from '../schema.js';
+import { attributeValueRows } from '../attributeValues.js';
 import { CallHistogram, CallPairing, DEFAULT_CALL_PAIRING, type CallBucket, type CallPairingOptions } from '../serviceCalls.js';
 import type { TraceWriter, UnflushedCalls } from '../types.js';
 import type { Database } from './database.js';
@@ -149,6 +152,7 @@ interface Slot {
   insert: DuckDBPreparedStatement;
   insertSummaries: DuckDBPreparedStatement;
   insertCalls: DuckDBPreparedStatement;
+  insertAttributeValues: DuckDBPreparedStatement;
 }
 
 /**
@@ -166,6 +170,7 @@ function insertColumnsSql(table: string, columns: ReadonlyArray<{ name: string; 
 
 const INSERT_SUMMARIES_SQL = insertColumnsSql('trace_summaries', TRACE_SUMMARY_COLUMNS, [{ name: 'trace_key', sql: traceKeySql('trace_id') }]);
 const INSERT_CALLS_SQL = insertColumnsSql('service_calls', SERVICE_CALL_COLUMNS);
+const INSERT_ATTRIBUTE_VALUES_SQL = insertColumnsSql('attribute_values', ATTRIBUTE_VALUE_COLUMNS);
 /** So that a server with few edges does not compact on every flush. */
 const MIN_COMPACTION_CALLS = 20_000;
 /**
@@ -189,6 +194,16 @@ function inParts(spans: readonly SpanRow[], size: number): Array<readonly SpanRo
 /** DuckDB's errors when a query, or its commit, would pass the memory limit. */
 function isOutOfMemory(error: unknown): boolean {
   return error instanceof Error && /Out of Memory Error|failed to pin block/.test(error.message);
+}
+
+/** The attribute values of a batch's spans by minute (attributeValues.ts), as a JSON list per column (the parameters of INSERT_ATTRIBUTE_VALUES_SQL). */
+export function attributeValueColumns(spans: readonly SpanRow[]): Record<AttributeValueColumnName, string> {
+  const rows = attributeValueRows(spans);
+  return {
+    start_minute: jsonList(rows, (r) => r.startMinuteNs),
+    key: json(rows.map((r) => r.key)),
+    value: json(rows.map((r) => r.value)),
+  };
 }
 
 /** service_calls rows as a JSON list per column (the parameters of INSERT_CALLS_SQL). */
@@ -350,6 +365,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
         insert: await connection.prepare(sql),
         insertSummaries: await connection.prepare(INSERT_SUMMARIES_SQL),
         insertCalls: await connection.prepare(INSERT_CALLS_SQL),
+        insertAttributeValues: await connection.prepare(INSERT_ATTRIBUTE_VALUES_SQL),
       });
     }
     return new DuckDBTraceWriter(slots, options);
@@ -384,11 +400,14 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   }
 
   /**
-   * The spans, in `parts` INSERTs of one transaction with their traces' summaries: stored together or
-   * not at all. DuckDB parses a part's JSON at once, so fewer spans a part take less of its memory.
+   * The spans, in `parts` INSERTs of one transaction with their traces' summaries and their attribute
+   * values by minute: stored together or not at all. DuckDB parses a part's JSON at once, so fewer
+   * spans a part take less of its memory.
    */
   private async insertBatch(slot: Slot, parts: ReadonlyArray<readonly SpanRow[]>): Promise<void> {
-    const summaries = traceSummaries(parts.flat());
+    const spans = parts.flat();
+    const summaries = traceSummaries(spans);
+    const attributeValues = attributeValueColumns(spans);
     let texts = encodePart(parts[0]!);
     await this.transaction(slot, async () => {
       for (let i = 0; i < parts.length; i++) {
@@ -401,6 +420,8 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
       }
       TRACE_SUMMARY_COLUMNS.forEach((column, i) => slot.insertSummaries.bindVarchar(i + 1, summaries[column.name]));
       await slot.insertSummaries.run();
+      ATTRIBUTE_VALUE_COLUMNS.forEach((column, i) => slot.insertAttributeValues.bindVarchar(i + 1, attributeValues[column.name]));
+      await slot.insertAttributeValues.run();
     });
   }
 

@@ -155,7 +155,7 @@ describe('answers', () => {
       assert.ok(answer.rows.length > 0, sql);
     }
     const tables = await runner.run({ sql: 'SHOW TABLES' });
-    assert.deepEqual(tables.rows.map((r) => r[0]).sort(), ['schema_version', 'service_calls', 'span_attributes', 'span_resource_attributes', 'spans', 'trace_summaries']);
+    assert.deepEqual(tables.rows.map((r) => r[0]).sort(), ['attribute_values', 'attribute_values_from', 'schema_version', 'service_calls', 'span_attributes', 'span_resource_attributes', 'spans', 'trace_summaries']);
   });
 });
 
