@@ -7,7 +7,7 @@
  * any value may be there. So the table may list values no stored span has, never the reverse. No I/O.
  */
 import type { Attributes, SpanRow } from '../model/span.js';
-import { MINUTE_NS, minuteOf } from './serviceCalls.js';
+import { minuteStartNs } from './serviceCalls.js';
 
 /** Distinct values of one key in one minute of a batch beyond which the key's values are not listed. */
 export const MAX_VALUES = 1024;
@@ -27,7 +27,7 @@ type MinuteValues = Map<string, Set<string> | null>;
 export function attributeValueRows(spans: readonly SpanRow[]): AttributeValueRow[] {
   const minutes = new Map<bigint, { values: MinuteValues; resources: Set<Attributes> }>();
   for (const span of spans) {
-    const startMinuteNs = minuteOf(span.startTimeUnixNano) * MINUTE_NS;
+    const startMinuteNs = minuteStartNs(span.startTimeUnixNano);
     let minute = minutes.get(startMinuteNs);
     if (!minute) minutes.set(startMinuteNs, (minute = { values: new Map(), resources: new Set() }));
     add(minute.values, span.attributes);

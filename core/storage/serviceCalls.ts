@@ -193,6 +193,11 @@ export const MINUTE_NS = 60_000_000_000n;
 export function minuteOf(ns: bigint): bigint {
   return ns / MINUTE_NS - (ns < 0n && ns % MINUTE_NS !== 0n ? 1n : 0n);
 }
+
+/** The start, in ns since the epoch, of the minute a time falls in. */
+export function minuteStartNs(ns: bigint): bigint {
+  return minuteOf(ns) * MINUTE_NS;
+}
 /** Above any bucket of a duration that fits in a BIGINT (log(2^63) / log(1.05) < 900). */
 const BUCKETS_PER_MINUTE = 1024;
 

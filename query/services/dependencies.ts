@@ -4,7 +4,7 @@
  * The range is counted in whole minutes: every minute it touches.
  */
 import { SERVICE_CALL_COLUMNS } from '../../core/storage/schema.js';
-import { MINUTE_NS, minuteOf, type CallBucket } from '../../core/storage/serviceCalls.js';
+import { minuteStartNs, type CallBucket } from '../../core/storage/serviceCalls.js';
 import type { QueryExecutor } from '../../core/storage/duckdb/queryExecutor.js';
 import { rowsFromJsonSql, serviceCallColumns } from '../../core/storage/duckdb/spanWriter.js';
 import type { UnflushedCalls } from '../../core/storage/types.js';
@@ -53,7 +53,7 @@ SELECT caller, callee, bool_and(peer) AS callee_is_peer, any_value(total) AS cal
 FROM ranked GROUP BY caller, callee ORDER BY caller, callee`;
 
 export async function dependencies(executor: QueryExecutor, range: TimeRange, unflushed?: UnflushedCalls): Promise<DependencyEdge[]> {
-  const first = minuteOf(range.startNs) * MINUTE_NS;
+  const first = minuteStartNs(range.startNs);
   const query = async (inMemory: readonly CallBucket[]) => {
     const columns = serviceCallColumns(inMemory);
     const params = Object.fromEntries(SERVICE_CALL_COLUMNS.map((c, i) => [unflushedParameter(i).slice(1), columns[c.name]]));

@@ -4,7 +4,7 @@
  */
 import { STATUS_CODE_ERROR } from '../../core/model/span.js';
 import { SUMMARY_ROOT_RANK, traceKey } from '../../core/storage/schema.js';
-import { MINUTE_NS, minuteOf } from '../../core/storage/serviceCalls.js';
+import { minuteStartNs } from '../../core/storage/serviceCalls.js';
 import type { QueryExecutor, QueryParams } from '../../core/storage/duckdb/queryExecutor.js';
 import { filterSql, readsOwnColumn, type AttributeFilter } from './attributeFilter.js';
 import { invalid, type TimeRange } from './queryParams.js';
@@ -280,8 +280,8 @@ export function absentValueSql(search: TraceSearch): { sql: string; params: Quer
   if (filters.length === 0) return undefined;
   const params: QueryParams = {
     start: search.range.startNs,
-    fromMinute: minuteOf(search.range.startNs) * MINUTE_NS,
-    toMinute: minuteOf(search.range.endNs) * MINUTE_NS,
+    fromMinute: minuteStartNs(search.range.startNs),
+    toMinute: minuteStartNs(search.range.endNs),
   };
   const absent = filters.map((filter, i) => {
     Object.assign(params, { [`k${i}`]: filter.key, [`v${i}`]: filter.value });
