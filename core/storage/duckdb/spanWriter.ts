@@ -384,7 +384,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   async append(spans: readonly SpanRow[]): Promise<void> {
     if (spans.length === 0) return;
     try {
-      await this.withSlot((slot) => this.insertBatch(slot, inParts(spans, PART_SPANS)));
+      await this.withSlot((slot) => this.insertBatch(slot, spans, PART_SPANS));
     } catch (error) {
       if (!isOutOfMemory(error)) throw error;
       await this.appendAlone(spans);
@@ -400,12 +400,12 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   }
 
   /**
-   * The spans, in `parts` INSERTs of one transaction with their traces' summaries and their attribute
-   * values by minute: stored together or not at all. DuckDB parses a part's JSON at once, so fewer
-   * spans a part take less of its memory.
+   * The spans, in INSERTs of `partSpans` each within one transaction with their traces' summaries and
+   * their attribute values by minute: stored together or not at all. DuckDB parses a part's JSON at
+   * once, so fewer spans a part take less of its memory.
    */
-  private async insertBatch(slot: Slot, parts: ReadonlyArray<readonly SpanRow[]>): Promise<void> {
-    const spans = parts.flat();
+  private async insertBatch(slot: Slot, spans: readonly SpanRow[], partSpans: number): Promise<void> {
+    const parts = inParts(spans, partSpans);
     const summaries = traceSummaries(spans);
     const attributeValues = attributeValueColumns(spans);
     let texts = encodePart(parts[0]!);
@@ -437,7 +437,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
       this.timed('write_alone', async () => {
         for (let size = Math.min(PART_SPANS, spans.length); ; size = Math.ceil(size / 2)) {
           try {
-            return await this.insertBatch(slot, inParts(spans, size));
+            return await this.insertBatch(slot, spans, size);
           } catch (error) {
             if (!isOutOfMemory(error) || size <= MIN_PART_SPANS) throw error;
           }
