@@ -14,6 +14,7 @@ import { DuckDBSqlRunner } from './core/storage/duckdb/sqlRunner.js';
 import { DuckDBTraceWriter } from './core/storage/duckdb/spanWriter.js';
 import { SamplingStage } from './collector/pipeline/samplingStage.js';
 import { SpanBatcher } from './collector/pipeline/spanBatcher.js';
+import { effectiveMemoryLimitBytes, javascriptMemoryInUse, MemoryLimiter } from './collector/pipeline/memoryLimiter.js';
 import { TraceIngest } from './collector/pipeline/traceIngest.js';
 import type { SamplingConfig } from './collector/sampling/samplingConfig.js';
 import { WriteAheadLog } from './collector/wal/writeAheadLog.js';
@@ -100,7 +101,13 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
     stage.replay(opened.recovered);
   }
   stage.start();
-  const ingest = new TraceIngest(stage, batcher, wal, spanLimitsOf(config), metrics);
+  const memory = new MemoryLimiter(effectiveMemoryLimitBytes(config.memoryLimitMb));
+  if (memory.limitBytes < config.memoryLimitMb * 2 ** 20) {
+    log(`memoryLimitMb ${config.memoryLimitMb} is lowered to ${Math.round(memory.limitBytes / 2 ** 20)} MiB, 75% of the JavaScript heap limit; raise DUCKTRACE_HEAP_MEMORY_MB to allow more`);
+  }
+  metrics.gauge('ducktrace_memory_limit_bytes', 'JavaScript memory in use past which exports are refused (memoryLimitMb).', () => memory.limitBytes);
+  metrics.gauge('ducktrace_memory_in_use_bytes', 'JavaScript memory in use as the memory limit counts it: heap, garbage included, and buffers.', javascriptMemoryInUse);
+  const ingest = new TraceIngest(stage, batcher, wal, spanLimitsOf(config), memory, metrics);
 
   let ready = false;
   const otlpHttp = createOtlpHttpServer(ingest, { maxBodyBytes: config.maxBodyBytes });

@@ -40,6 +40,11 @@ export interface Config extends SpanLimits {
   storageMemoryMb: number;
   /** Batches written to DuckDB at once, each on its own connection. */
   writerConnections: number;
+  /**
+   * JavaScript memory (heap and buffers) past which new exports are refused with a retryable 429; lowered
+   * to 75% of the heap limit (see DUCKTRACE_HEAP_MEMORY_MB) when that is smaller.
+   */
+  memoryLimitMb: number;
 }
 
 /** The configuration with the file's `sampling` section, still unvalidated (the collector validates it). */
@@ -76,6 +81,7 @@ const SETTINGS: { [K in keyof Config]: Setting } = {
   uiDir: { type: 'string', default: '' },
   storageMemoryMb: { type: 'int', default: 1024, min: 128, max: 1024 * 1024 },
   writerConnections: { type: 'int', default: 4, min: 1, max: 32 },
+  memoryLimitMb: { type: 'int', default: 1536, min: 64, max: 1024 * 1024 },
   maxAttributes: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributes, min: 1, max: 100_000 },
   maxAttributeKeyLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeKeyLength, min: 1, max: 1 * MIB },
   maxAttributeValueLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeValueLength, min: 1, max: 16 * MIB },

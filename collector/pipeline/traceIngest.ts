@@ -11,6 +11,7 @@ import { MalformedRequestError, type SpanLimits } from '../../core/otlp/limits.j
 import { partialSuccessOf, type OtlpEncoding, type PartialSuccess } from '../../core/otlp/response.js';
 import type { DecodeResult } from '../../core/otlp/spanAssembler.js';
 import type { WriteAheadLog } from '../wal/writeAheadLog.js';
+import { DECODED_BYTES_PER_BODY_BYTE, type MemoryLimiter } from './memoryLimiter.js';
 import type { SamplingStage } from './samplingStage.js';
 import type { SpanBatcher } from './spanBatcher.js';
 
@@ -18,25 +19,60 @@ export class TraceIngest {
   private readonly countReceived: (n: number, labels: Record<string, string>) => void;
   private readonly countAccepted: (n: number, labels: Record<string, string>) => void;
   private readonly countRefused: (n: number, labels: Record<string, string>) => void;
+  private readonly countRefusedExports: (n: number, labels: Record<string, string>) => void;
 
   constructor(
     private readonly stage: SamplingStage,
     private readonly batcher: SpanBatcher,
     private readonly wal: WriteAheadLog | null,
     private readonly limits: SpanLimits,
+    private readonly memory: MemoryLimiter,
     metrics: Metrics,
   ) {
     this.countReceived = metrics.counter('ducktrace_spans_received_total', 'Spans received over OTLP, valid or not.');
     this.countAccepted = metrics.counter('ducktrace_spans_accepted_total', 'Spans acknowledged to the client after head sampling (durable in the write-ahead log).');
     this.countRefused = metrics.counter('ducktrace_spans_refused_total', 'Spans not accepted, by reason.');
+    this.countRefusedExports = metrics.counter(
+      'ducktrace_exports_refused_total',
+      'Exports refused before their spans were decoded, by reason (memory_limit: the memory in use was at memoryLimitMb).',
+    );
   }
 
   /**
    * Resolves with the partial success to report (null when all spans were valid) once the accepted
    * spans are durable. Throws DucktraceError: invalid_argument for an undecodable body, or a retryable
-   * error when load must be shed (overloaded: the writer is behind; wal_full; shutting_down).
+   * error when load must be shed (overloaded: the writer is behind or memory is at its limit; wal_full;
+   * shutting_down).
    */
   async export(body: Buffer, encoding: OtlpEncoding, transport: string): Promise<PartialSuccess | null> {
+    let release: () => void;
+    try {
+      release = this.memory.reserve(body.length * DECODED_BYTES_PER_BODY_BYTE[encoding]);
+    } catch (error) {
+      this.countRefusedExports(1, { reason: 'memory_limit', transport });
+      throw error;
+    }
+    try {
+      return await this.decodeAndAccept(body, encoding, transport);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Refuses an export before its body is read when the memory it will take (`bodyBytes` as announced,
+   * 0 when unknown) is not there; the returned release frees the reservation once the body is read.
+   */
+  reserveBodyMemory(bodyBytes: number, transport: string): () => void {
+    try {
+      return this.memory.reserve(bodyBytes);
+    } catch (error) {
+      this.countRefusedExports(1, { reason: 'memory_limit', transport });
+      throw error;
+    }
+  }
+
+  private async decodeAndAccept(body: Buffer, encoding: OtlpEncoding, transport: string): Promise<PartialSuccess | null> {
     let result: DecodeResult;
     try {
       result = encoding === 'json' ? decodeExportTraceRequestJson(body, this.limits) : decodeExportTraceRequestProtobuf(body, this.limits);

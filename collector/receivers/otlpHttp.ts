@@ -27,7 +27,17 @@ export function createOtlpHttpServer(ingest: TraceIngest, options: OtlpHttpOptio
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(Object.keys(CONTENT_TYPES), { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.post('/v1/traces', async (request, reply) => {
+  const releaseBodyMemory = new WeakMap<FastifyRequest, () => void>();
+  // Reserved before the body is read, so that many large exports arriving at once cannot all be read in.
+  const reserveBodyMemory = async (request: FastifyRequest): Promise<void> => {
+    const announced = Number(request.headers['content-length'] ?? 0);
+    const release = ingest.reserveBodyMemory(Number.isFinite(announced) ? Math.min(announced, options.maxBodyBytes) : 0, `http_${encodingOf(request)}`);
+    releaseBodyMemory.set(request, release);
+    request.raw.once('close', release);
+  };
+
+  app.post('/v1/traces', { onRequest: reserveBodyMemory }, async (request, reply) => {
+    releaseBodyMemory.get(request)?.();
     const encoding = encodingOf(request);
     const body = await decompress(request.body as Buffer | undefined, request.headers['content-encoding'], options.maxBodyBytes);
     const partial = await ingest.export(body, encoding, `http_${encoding}`);

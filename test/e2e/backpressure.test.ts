@@ -5,11 +5,15 @@
  * - A slowed writer (it commits once every 2 s) and a write queue of 30 spans: 429 once the queue is full.
  * - A write-ahead log capped at 64 KiB that the tail sampler does not release (it waits a minute): 503,
  *   then a SIGKILL and a restart that replays the full log into storage.
+ * - A memory limit that large exports held by the tail sampler reach: 429 on every transport, while
+ *   queries are still answered; the restart stores every acknowledged span.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { SpanKind } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -20,6 +24,7 @@ import {
   grpcExport,
   JSON_TYPE,
   jsonRequest,
+  makeSpan,
   makeTrace,
   postOtlp,
   PROTOBUF,
@@ -65,6 +70,10 @@ function assertHttpThrottled(response: { status: number; headers: Headers; body:
 /** Asserts a throttled OTLP/gRPC answer: UNAVAILABLE with RetryInfo in grpc-status-details-bin. */
 async function assertGrpcThrottled(server: ServerHandle, spans: ReadableSpan[], message: RegExp): Promise<void> {
   const { error } = await grpcExport(server.otlpGrpcAddress, protobufRequest(spans));
+  assertGrpcErrorThrottled(error, message);
+}
+
+function assertGrpcErrorThrottled(error: Awaited<ReturnType<typeof grpcExport>>['error'], message: RegExp): void {
   assert.ok(error, 'the gRPC export is refused');
   assert.equal(error.code, grpc.status.UNAVAILABLE, error.details);
   assert.match(error.details, message);
@@ -170,6 +179,95 @@ describe('a write-ahead log at its disk limit', () => {
     const again = await postOtlp(second.otlpHttpUrl, protobufRequest(makeTrace(undefined, 9, 'wal-again')), { contentType: PROTOBUF });
     assert.equal(again.status, 200, again.body.toString());
 
+    const exit = await second.stop();
+    assert.equal(exit.code, 0, exit.stderr);
+  });
+});
+
+/** One trace of `spans` spans, each with an 8,000-character attribute: an export of about 4 MB. */
+function largeTrace(spans: number): ReadableSpan[] {
+  const first = makeTrace(undefined, 0, 'memory-limit')[0]!;
+  const traceId = first.spanContext().traceId;
+  const payload = 'm'.repeat(8_000);
+  return Array.from({ length: spans }, (_, i) =>
+    makeSpan({ traceId, parentSpanId: i === 0 ? undefined : first.spanContext().spanId, spanId: i === 0 ? first.spanContext().spanId : undefined, name: `op ${i}`, service: 'memory-limit', kind: SpanKind.INTERNAL, attributes: { payload, i } }),
+  );
+}
+
+describe('a server at its memory limit', () => {
+  test('large exports held in memory bring 429 / UNAVAILABLE with Retry-After on every transport, queries are still answered, and every acknowledged span is stored after a restart', async (t) => {
+    const configDir = makeTempDir('ducktrace-memory-config-');
+    const holdConfig = join(configDir, 'hold.yaml');
+    // The tail sampler holds every trace for a minute, so the memory they take is not given back meanwhile.
+    writeFileSync(holdConfig, 'sampling:\n  tail:\n    enabled: true\n    decisionWaitMs: 60000\n    quietAfterRootMs: 60000\n    maxSpans: 10000000\n    policies:\n      - { name: keep-all, type: always_sample }\n');
+    const dataDir = makeTempDir();
+    const limitMb = 320;
+    const first = await startServer({ dataDir, env: { DUCKTRACE_CONFIG: holdConfig, DUCKTRACE_MEMORY_LIMIT_MB: String(limitMb), DUCKTRACE_MAX_BODY_BYTES: String(256 * 2 ** 20) } });
+    servers.push(first);
+    const atStart = await fetchMetrics(first);
+    assert.equal(metricValue(atStart, 'ducktrace_memory_limit_bytes'), limitMb * 1024 * 1024);
+    t.diagnostic(`memory in use at start: ${Math.round(metricValue(atStart, 'ducktrace_memory_in_use_bytes') / 2 ** 20)} MiB`);
+
+    const accepted: ReadableSpan[][] = [];
+    const memoryFull = /the server's memory is at its limit \(\d+ MiB in use, \d+ MiB wanted by exports being read, limit 320 MiB: memoryLimitMb\); retry later/;
+    // Each export holds about 4 MB more until the limit is reached; 200 of them would hold 800 MB.
+    const sendUntilRefused = async (send: (spans: ReadableSpan[]) => Promise<{ refused: boolean }>): Promise<void> => {
+      for (let i = 0; i < 200; i++) {
+        const spans = largeTrace(500);
+        if ((await send(spans)).refused) return;
+        accepted.push(spans);
+      }
+      assert.fail('200 large exports were all accepted under a 320 MiB memory limit');
+    };
+    await sendUntilRefused(async (spans) => {
+      const response = await postOtlp(first.otlpHttpUrl, protobufRequest(spans), { contentType: PROTOBUF });
+      if (response.status === 200) return { refused: false };
+      assertHttpThrottled(response, 429, 'protobuf', memoryFull);
+      return { refused: true };
+    });
+    t.diagnostic(`${accepted.length} exports of 500 spans acknowledged before the limit`);
+    // An export whose announced body would not fit is refused before its body is read.
+    const announced = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(`${first.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': JSON_TYPE, 'content-length': String(256 * 2 ** 20) } }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => {
+          request.destroy();
+          resolve({ status: response.statusCode ?? 0, body });
+        });
+      });
+      request.on('error', reject);
+      request.write('{');
+    });
+    assert.equal(announced.status, 429, announced.body);
+    assert.match(announced.body, memoryFull);
+    await sendUntilRefused(async (spans) => {
+      const response = await postOtlp(first.otlpHttpUrl, jsonRequest(spans), { contentType: JSON_TYPE });
+      if (response.status === 200) return { refused: false };
+      assertHttpThrottled(response, 429, 'json', memoryFull);
+      return { refused: true };
+    });
+    await sendUntilRefused(async (spans) => {
+      const { error } = await grpcExport(first.otlpGrpcAddress, protobufRequest(spans));
+      if (!error) return { refused: false };
+      assertGrpcErrorThrottled(error, memoryFull);
+      return { refused: true };
+    });
+
+    const services = await fetch(`${first.queryUrl}/api/v1/services`);
+    assert.equal(services.status, 200, 'queries are still answered');
+    const text = await fetchMetrics(first);
+    assert.ok(labelledMetricValue(text, 'ducktrace_exports_refused_total', { reason: 'memory_limit' }) >= 3);
+    assert.equal(metricValue(text, 'ducktrace_spans_stored_total'), 0);
+    assert.equal((await first.stop('SIGKILL')).signal, 'SIGKILL');
+
+    const decideConfig = join(configDir, 'decide.yaml');
+    writeFileSync(decideConfig, 'sampling:\n  tail:\n    enabled: true\n    decisionWaitMs: 200\n    quietAfterRootMs: 100\n    policies:\n      - { name: keep-all, type: always_sample }\n');
+    const second = await startServer({ dataDir, env: { DUCKTRACE_CONFIG: decideConfig } });
+    servers.push(second);
+    await waitFor(async () => ((await storedTraces(second)).size === accepted.length ? true : undefined), 'the replayed traces to be stored', 30_000, 100);
+    const stored = await storedTraces(second);
+    assert.deepEqual([...stored].sort(), accepted.map((spans) => [traceIdOf(spans), 500] as [string, number]).sort());
     const exit = await second.stop();
     assert.equal(exit.code, 0, exit.stderr);
   });
