@@ -106,6 +106,7 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
     log(`memoryLimitMb ${config.memoryLimitMb} is lowered to ${Math.round(memory.limitBytes / 2 ** 20)} MiB, 75% of the JavaScript heap limit; raise DUCKTRACE_HEAP_MEMORY_MB to allow more`);
   }
   metrics.gauge('ducktrace_memory_limit_bytes', 'JavaScript memory in use past which exports are refused (memoryLimitMb).', () => memory.limitBytes);
+  metrics.gauge('ducktrace_memory_limit_collections_total', 'Garbage collections the memory limit asked for before refusing an export.', () => memory.collections);
   metrics.gauge('ducktrace_memory_in_use_bytes', 'JavaScript memory in use as the memory limit counts it: heap, garbage included, and buffers.', javascriptMemoryInUse);
   const ingest = new TraceIngest(stage, batcher, wal, spanLimitsOf(config), memory, metrics);
 
