@@ -27,6 +27,12 @@ const REQUIRED = [
   'storage.lz4_bytes_per_span',
   'server.peak_rss_mb',
   'server.cpu_sec_per_million_spans',
+  'server.memory_limit_mb',
+  'server.http_protobuf.memory_in_use_peak_mb',
+  'server.overload_x8.memory_in_use_peak_mb',
+  'ingest.overload_x8.spans_per_sec',
+  'server.overload_x8_limit_256.memory_in_use_peak_mb',
+  'ingest.overload_x8_limit_256.spans_per_sec',
   ...['trace_by_id', 'search', 'search_attribute', 'search_attribute_map', 'search_attribute_map_no_match', 'latency', 'latency_by_depth', 'dependencies', 'sql_aggregate'].flatMap((c) => [`query.${c}.p50_ms`, `query.${c}.p99_ms`]),
 ];
 
@@ -37,7 +43,7 @@ test('npm run bench on 1,500 spans per transport stores them all and writes ever
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/ingest.ts', '--spans', '1500', '--rounds', '2', '--scale', '0', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     const { results } = JSON.parse(readFileSync(out, 'utf8')) as { results: Record<string, number> };
-    assert.equal(results.spans_stored, 4500);
+    assert.equal(results.spans_stored, 6000, 'the three transports and the overload case, 1,500 spans each');
     for (const key of REQUIRED) assert.ok(Number.isFinite(results[key]) && results[key]! > 0, `${key} = ${results[key]}`);
     assert.ok(results['storage.lz4_bytes_per_span']! < results['storage.otlp_protobuf_bytes_per_span']!, 'lz4 shrinks the requests');
     assert.match(run.stdout, /ceiling min\(DuckDB append \d+, HTTP no-op \d+\)/);

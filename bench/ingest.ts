@@ -36,6 +36,10 @@ const SCALE_ROUNDS = Number(valueOf('--scale-rounds') ?? 10);
 /** Requests in flight, in all, from LOAD_PROCESSES separate processes. */
 const CONCURRENCY = Number(valueOf('--concurrency') ?? 8);
 const LOAD_PROCESSES = Number(valueOf('--processes') ?? 2);
+/** The overload case sends with this many times CONCURRENCY requests in flight. */
+const OVERLOAD = 8;
+/** memoryLimitMb of a second server given the overload, low enough for the limit to bind. */
+const BINDING_MEMORY_LIMIT_MB = 256;
 /** Requests per query case. */
 const ROUNDS = Number(valueOf('--rounds') ?? (quick ? 20 : 50));
 const OUT = valueOf('--out') ?? join(ROOT, 'bench/results/latest.json');
@@ -141,7 +145,13 @@ function startLoadClient(requests: Buffer[], file: string, transport: Transport,
  * for `untilDone` (for the server: until it has stored them all, so the rate counts spans stored and
  * durable, not just answered, since answers come once the write-ahead log has them).
  */
-async function drive(workload: Workload, transport: Transport, port: number, untilDone: () => Promise<void>): Promise<{ spansPerSec: number; p50: number; p99: number; throttled: number }> {
+async function drive(
+  workload: Workload,
+  transport: Transport,
+  port: number,
+  untilDone: () => Promise<void>,
+  concurrency = CONCURRENCY,
+): Promise<{ spansPerSec: number; p50: number; p99: number; throttled: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-load-'));
   try {
     const clients = Array.from({ length: LOAD_PROCESSES }, (_, p) =>
@@ -150,7 +160,7 @@ async function drive(workload: Workload, transport: Transport, port: number, unt
         join(dir, `requests-${p}.bin`),
         transport,
         port,
-        Math.max(1, Math.round(CONCURRENCY / LOAD_PROCESSES)),
+        Math.max(1, Math.round(concurrency / LOAD_PROCESSES)),
       ),
     );
     await Promise.all(clients.map((client) => client.ready));
@@ -166,6 +176,31 @@ async function drive(workload: Workload, transport: Transport, port: number, unt
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Samples the server's memory from /metrics every 250 ms until stopped: the highest JavaScript memory in
+ * use as its memory limit counts it (heap, garbage included, and buffers), and the highest RSS.
+ */
+function sampleMemory(port: number): { stop(): Promise<{ inUseMb: number; rssMb: number }> } {
+  let inUse = 0;
+  let rss = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      inUse = Math.max(inUse, metricValue(text, 'ducktrace_memory_in_use_bytes'));
+      rss = Math.max(rss, metricValue(text, 'process_resident_memory_bytes'));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { inUseMb: inUse / 2 ** 20, rssMb: rss / 2 ** 20 };
+    },
+  };
 }
 
 /** Best of three passes, so that JIT warm-up and a badly timed GC do not decide the figure. */
@@ -201,7 +236,9 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-'));
   const server = await startServer(dataDir);
   const stored = (spans: number) => () => waitForStored(server.http, spans);
+  const normalMemory = sampleMemory(server.http);
   const httpProtobuf = await drive(protobufLoad, 'http-protobuf', server.otlpHttp, stored(protobufLoad.spans));
+  const memoryAtLoad = await normalMemory.stop();
   const httpJson = await drive(jsonLoad, 'http-json', server.otlpHttp, stored(protobufLoad.spans + jsonLoad.spans));
   const grpcResult = await drive(grpcLoad, 'grpc', server.otlpGrpc, stored(protobufLoad.spans + jsonLoad.spans + grpcLoad.spans));
   const walMetrics = await (await fetch(`http://127.0.0.1:${server.http}/metrics`)).text();
@@ -209,13 +246,20 @@ async function main(): Promise<void> {
   // CPU and memory of ingest alone, before the query cases.
   const stats = processStats(server.child.pid!);
   const queryResults = await measureQueries(server.http, queryCases(protobufLoad.traceIds, 'service-01'), ROUNDS);
-  const scaleResults = SCALE > expectedStored(protobufLoad, jsonLoad, grpcLoad) ? await fillAndQuery(server, expectedStored(protobufLoad, jsonLoad, grpcLoad)) : {};
+  // The protobuf load again with OVERLOAD times as many requests in flight: memory must not follow the load.
+  const overloadLoad = generateWorkload({ spans: SPANS, batchSize: BATCH, encoding: 'protobuf', seed: 4 });
+  const overloadMemory = sampleMemory(server.http);
+  const overload = await drive(overloadLoad, 'http-protobuf', server.otlpHttp, stored(expectedStored(protobufLoad, jsonLoad, grpcLoad, overloadLoad)), CONCURRENCY * OVERLOAD);
+  const memoryAtOverload = await overloadMemory.stop();
+  const memoryLimitMb = metricValue(await (await fetch(`http://127.0.0.1:${server.http}/metrics`)).text(), 'ducktrace_memory_limit_bytes') / 2 ** 20;
+  const sent = expectedStored(protobufLoad, jsonLoad, grpcLoad, overloadLoad);
+  const scaleResults = SCALE > sent ? await fillAndQuery(server, sent) : {};
   server.child.kill('SIGTERM');
   const [code] = await server.exited;
   if (code !== 0) throw new Error(`server did not stop cleanly (exit ${code})`);
 
   const { spans: storedSpans, usedBytes } = await countStored(dataDir);
-  const expected = Math.max(SCALE, expectedStored(protobufLoad, jsonLoad, grpcLoad));
+  const expected = Math.max(SCALE, sent);
   if (storedSpans !== expected) throw new Error(`stored ${storedSpans} spans, sent ${expected} in ${dataDir}`);
   const fileBytes = statSync(join(dataDir, DATABASE_FILE)).size;
   const otlpBytes = protobufLoad.requests.reduce((n, b) => n + b.length, 0);
@@ -230,6 +274,19 @@ async function main(): Promise<void> {
   noWal.child.kill('SIGTERM');
   await noWal.exited;
   rmSync(noWalDir, { recursive: true, force: true });
+
+  // The overload again into a server whose memory limit binds: memory stays at the limit, exports are
+  // refused and retried, and every span is stored.
+  const limitedDir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-limited-'));
+  const limited = await startServer(limitedDir, { DUCKTRACE_MEMORY_LIMIT_MB: String(BINDING_MEMORY_LIMIT_MB) });
+  const limitedMemory = sampleMemory(limited.http);
+  const overloadLimited = await drive(overloadLoad, 'http-protobuf', limited.otlpHttp, () => waitForStored(limited.http, overloadLoad.spans), CONCURRENCY * OVERLOAD);
+  const memoryAtLimit = await limitedMemory.stop();
+  limited.child.kill('SIGTERM');
+  await limited.exited;
+  const limitedStored = (await countStored(limitedDir)).spans;
+  if (limitedStored !== overloadLoad.spans) throw new Error(`the memory-limited server stored ${limitedStored} spans, sent ${overloadLoad.spans} in ${limitedDir}`);
+  rmSync(limitedDir, { recursive: true, force: true });
 
   // Ceilings: the same rows appended to DuckDB alone, the same requests to a server that only reads them.
   const append = await measureDuckdbAppend(decodeWorkload(protobufLoad), FLUSH_MAX_SPANS, WRITER_CONNECTIONS);
@@ -268,6 +325,18 @@ async function main(): Promise<void> {
     'storage.gzip_bytes_per_span': round(gzipBytes / protobufLoad.spans),
     'storage.lz4_bytes_per_span': round(lz4RequestBytes / protobufLoad.spans),
     'server.peak_rss_mb': round(stats.peakRssMb),
+    'server.memory_limit_mb': round(memoryLimitMb),
+    'server.http_protobuf.memory_in_use_peak_mb': round(memoryAtLoad.inUseMb),
+    'server.http_protobuf.rss_peak_mb': round(memoryAtLoad.rssMb),
+    [`ingest.overload_x${OVERLOAD}.spans_per_sec`]: Math.round(overload.spansPerSec),
+    [`ingest.overload_x${OVERLOAD}.p99_ms`]: round(overload.p99),
+    [`ingest.overload_x${OVERLOAD}.throttled_exports`]: overload.throttled,
+    [`server.overload_x${OVERLOAD}.memory_in_use_peak_mb`]: round(memoryAtOverload.inUseMb),
+    [`server.overload_x${OVERLOAD}.rss_peak_mb`]: round(memoryAtOverload.rssMb),
+    [`ingest.overload_x${OVERLOAD}_limit_${BINDING_MEMORY_LIMIT_MB}.spans_per_sec`]: Math.round(overloadLimited.spansPerSec),
+    [`ingest.overload_x${OVERLOAD}_limit_${BINDING_MEMORY_LIMIT_MB}.throttled_exports`]: overloadLimited.throttled,
+    [`server.overload_x${OVERLOAD}_limit_${BINDING_MEMORY_LIMIT_MB}.memory_in_use_peak_mb`]: round(memoryAtLimit.inUseMb),
+    [`server.overload_x${OVERLOAD}_limit_${BINDING_MEMORY_LIMIT_MB}.rss_peak_mb`]: round(memoryAtLimit.rssMb),
     // CPU and RSS were read when the transports' spans were stored, before any fill.
     'server.cpu_sec_per_million_spans': round((stats.cpuSec / expectedStored(protobufLoad, jsonLoad, grpcLoad)) * 1e6),
     spans_stored: storedSpans,
