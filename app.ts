@@ -38,7 +38,7 @@ export interface Ducktrace {
 const SLOW_MAINTENANCE_SECONDS = 5;
 
 /** Settings only a restart applies. */
-const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpHttpPort', 'otlpGrpcPort', 'httpPort', 'walEnabled', 'storageMemoryMb', 'uiDir', 'writerConnections'];
+const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpHttpPort', 'otlpGrpcPort', 'httpPort', 'walEnabled', 'storageMemoryMb', 'uiDir', 'writerConnections', 'memoryLimitMb'];
 
 export async function startDucktrace(config: ServerConfig, log: (line: string) => void = console.log): Promise<Ducktrace> {
   const db = await Database.open(config.dataDir, config.storageMemoryMb);

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: ingest throughput over OTLP/HTTP protobuf, OTLP/HTTP JSON and OTLP/gRPC into a real
  * server process, beside its ceilings measured in the same run (DuckDB append alone, an HTTP no-op
- * server, decoding alone), query latency per endpoint over what was stored, and stored bytes per span.
+ * server, decoding alone), query latency per endpoint over what was stored, stored bytes per span, and
+ * the server's memory under 8 times the load, with its memory limit far and binding.
  * `-- --quick` runs a smaller load; `--spans N` (per transport), `--rounds N` (per query case) and
  * `--out FILE` choose the load and where the JSON goes (default bench/results/latest.json); `--scale N`
  * the fill for the second round of queries; `--profile DIR` has the servers write CPU profiles.
@@ -246,7 +247,7 @@ async function main(): Promise<void> {
   // CPU and memory of ingest alone, before the query cases.
   const stats = processStats(server.child.pid!);
   const queryResults = await measureQueries(server.http, queryCases(protobufLoad.traceIds, 'service-01'), ROUNDS);
-  // The protobuf load again with OVERLOAD times as many requests in flight: memory must not follow the load.
+  // The protobuf load again with OVERLOAD times as many requests in flight: how memory follows load below the limit.
   const overloadLoad = generateWorkload({ spans: SPANS, batchSize: BATCH, encoding: 'protobuf', seed: 4 });
   const overloadMemory = sampleMemory(server.http);
   const overload = await drive(overloadLoad, 'http-protobuf', server.otlpHttp, stored(expectedStored(protobufLoad, jsonLoad, grpcLoad, overloadLoad)), CONCURRENCY * OVERLOAD);
@@ -275,8 +276,8 @@ async function main(): Promise<void> {
   await noWal.exited;
   rmSync(noWalDir, { recursive: true, force: true });
 
-  // The overload again into a server whose memory limit binds: memory stays at the limit, exports are
-  // refused and retried, and every span is stored.
+  // The overload again into a server whose memory limit binds: memory stays near the limit, exports are
+  // refused and retried, and every span must be stored.
   const limitedDir = mkdtempSync(join(tmpdir(), 'ducktrace-bench-limited-'));
   const limited = await startServer(limitedDir, { DUCKTRACE_MEMORY_LIMIT_MB: String(BINDING_MEMORY_LIMIT_MB) });
   const limitedMemory = sampleMemory(limited.http);

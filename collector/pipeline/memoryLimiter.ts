@@ -49,7 +49,6 @@ export interface MemoryLimiterOptions {
 
 export class MemoryLimiter {
   private reservedBytes = 0;
-  private refusedCount = 0;
   private collectionCount = 0;
   private nextCollectionAt = 0;
   private readonly memoryInUse: () => number;
@@ -75,11 +74,6 @@ export class MemoryLimiter {
     return this.reservedBytes;
   }
 
-  /** Exports refused so far for memory. */
-  get refused(): number {
-    return this.refusedCount;
-  }
-
   /**
    * Reserves `bytes` for an export about to be read or decoded and returns the release (idempotent),
    * or throws DucktraceError 'overloaded' when the memory in use and reserved would pass the limit.
@@ -94,7 +88,6 @@ export class MemoryLimiter {
       this.nextCollectionAt = this.now() + COLLECTION_INTERVAL_MS[madeRoom ? 'madeRoom' : 'madeNoRoom'];
     }
     if (inUse + this.reservedBytes + bytes > this.limitBytes) {
-      this.refusedCount++;
       throw new DucktraceError(
         'overloaded',
         `the server's memory is at its limit (${mib(inUse)} MiB in use, ${mib(this.reservedBytes + bytes)} MiB wanted by exports being read, limit ${mib(this.limitBytes)} MiB: memoryLimitMb); retry later`,

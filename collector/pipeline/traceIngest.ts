@@ -45,13 +45,7 @@ export class TraceIngest {
    * shutting_down).
    */
   async export(body: Buffer, encoding: OtlpEncoding, transport: string): Promise<PartialSuccess | null> {
-    let release: () => void;
-    try {
-      release = this.memory.reserve(body.length * DECODED_BYTES_PER_BODY_BYTE[encoding]);
-    } catch (error) {
-      this.countRefusedExports(1, { reason: 'memory_limit', transport });
-      throw error;
-    }
+    const release = this.reserveMemory(body.length * DECODED_BYTES_PER_BODY_BYTE[encoding], transport);
     try {
       return await this.decodeAndAccept(body, encoding, transport);
     } finally {
@@ -60,12 +54,12 @@ export class TraceIngest {
   }
 
   /**
-   * Refuses an export before its body is read when the memory it will take (`bodyBytes` as announced,
-   * 0 when unknown) is not there; the returned release frees the reservation once the body is read.
+   * Reserves memory for an export (a receiver reserves its announced body before reading it) and returns
+   * the release; throws the retryable 'overloaded' error when the memory limit has no room for it.
    */
-  reserveBodyMemory(bodyBytes: number, transport: string): () => void {
+  reserveMemory(bytes: number, transport: string): () => void {
     try {
-      return this.memory.reserve(bodyBytes);
+      return this.memory.reserve(bytes);
     } catch (error) {
       this.countRefusedExports(1, { reason: 'memory_limit', transport });
       throw error;

@@ -31,7 +31,7 @@ export function createOtlpHttpServer(ingest: TraceIngest, options: OtlpHttpOptio
   // Reserved before the body is read, so that many large exports arriving at once cannot all be read in.
   const reserveBodyMemory = async (request: FastifyRequest): Promise<void> => {
     const announced = Number(request.headers['content-length'] ?? 0);
-    const release = ingest.reserveBodyMemory(Number.isFinite(announced) ? Math.min(announced, options.maxBodyBytes) : 0, `http_${encodingOf(request)}`);
+    const release = ingest.reserveMemory(Number.isFinite(announced) ? Math.min(announced, options.maxBodyBytes) : 0, `http_${encodingOf(request)}`);
     releaseBodyMemory.set(request, release);
     request.raw.once('close', release);
   };
