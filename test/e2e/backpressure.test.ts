@@ -5,7 +5,7 @@
  * - A slowed writer (it commits once every 2 s) and a write queue of 30 spans: 429 once the queue is full.
  * - A write-ahead log capped at 64 KiB that the tail sampler does not release (it waits a minute): 503,
  *   then a SIGKILL and a restart that replays the full log into storage.
- * - A memory limit that large exports held by the tail sampler reach: 429 on every transport, while
+ * - A memory limit that large exports held by the tail sampler reach: 429 / UNAVAILABLE, while
  *   queries are still answered; the restart stores every acknowledged span.
  */
 import assert from 'node:assert/strict';
