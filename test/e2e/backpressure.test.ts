@@ -38,6 +38,16 @@ after(async () => {
   removeTempDirs();
 });
 
+/**
+ * Writes a config file whose tail sampler keeps every trace, deciding it `decisionWaitMs` after its
+ * first span or `quietAfterRootMs` after its root (and holding up to `maxSpans` when given); returns its path.
+ */
+function keepAllConfig(path: string, decisionWaitMs: number, quietAfterRootMs: number, maxSpans?: number): string {
+  const limit = maxSpans === undefined ? '' : `    maxSpans: ${maxSpans}\n`;
+  writeFileSync(path, `sampling:\n  tail:\n    enabled: true\n    decisionWaitMs: ${decisionWaitMs}\n    quietAfterRootMs: ${quietAfterRootMs}\n${limit}    policies:\n      - { name: keep-all, type: always_sample }\n`);
+  return path;
+}
+
 /** trace id → number of stored spans, asserting first that no span is stored twice. */
 async function storedTraces(server: ServerHandle): Promise<Map<string, number>> {
   const duplicates = await sqlRows(server, 'SELECT trace_id, span_id FROM spans GROUP BY ALL HAVING count(*) > 1');
@@ -133,9 +143,8 @@ describe('a slowed writer behind a full write queue', () => {
 describe('a write-ahead log at its disk limit', () => {
   test('exports are refused with 503 / UNAVAILABLE and Retry-After; after a SIGKILL the restart replays every acknowledged span', async (t) => {
     const configDir = makeTempDir('ducktrace-backpressure-config-');
-    const holdConfig = join(configDir, 'hold.yaml');
     // The tail sampler holds every trace for a minute, so no log record is released meanwhile.
-    writeFileSync(holdConfig, 'sampling:\n  tail:\n    enabled: true\n    decisionWaitMs: 60000\n    quietAfterRootMs: 60000\n    policies:\n      - { name: keep-all, type: always_sample }\n');
+    const holdConfig = keepAllConfig(join(configDir, 'hold.yaml'), 60_000, 60_000);
     const dataDir = makeTempDir();
     const walEnv = { DUCKTRACE_WAL_SEGMENT_BYTES: '65536', DUCKTRACE_WAL_MAX_BYTES: '65536' };
     const first = await startServer({ dataDir, env: { ...walEnv, DUCKTRACE_CONFIG: holdConfig } });
@@ -165,8 +174,7 @@ describe('a write-ahead log at its disk limit', () => {
     assert.equal((await first.stop('SIGKILL')).signal, 'SIGKILL');
 
     // The restart decides the replayed traces at once and stores every acknowledged span.
-    const decideConfig = join(configDir, 'decide.yaml');
-    writeFileSync(decideConfig, 'sampling:\n  tail:\n    enabled: true\n    decisionWaitMs: 200\n    quietAfterRootMs: 100\n    policies:\n      - { name: keep-all, type: always_sample }\n');
+    const decideConfig = keepAllConfig(join(configDir, 'decide.yaml'), 200, 100);
     const second = await startServer({ dataDir, env: { ...walEnv, DUCKTRACE_CONFIG: decideConfig } });
     servers.push(second);
     assert.match(second.stdout(), new RegExp(`write-ahead log: replaying ${accepted.length} records`));
@@ -197,9 +205,8 @@ function largeTrace(spans: number): ReadableSpan[] {
 describe('a server at its memory limit', () => {
   test('large exports held in memory bring 429 / UNAVAILABLE with Retry-After on every transport, queries are still answered, and every acknowledged span is stored after a restart', async (t) => {
     const configDir = makeTempDir('ducktrace-memory-config-');
-    const holdConfig = join(configDir, 'hold.yaml');
     // The tail sampler holds every trace for a minute, so the memory they take is not given back meanwhile.
-    writeFileSync(holdConfig, 'sampling:\n  tail:\n    enabled: true\n    decisionWaitMs: 60000\n    quietAfterRootMs: 60000\n    maxSpans: 10000000\n    policies:\n      - { name: keep-all, type: always_sample }\n');
+    const holdConfig = keepAllConfig(join(configDir, 'hold.yaml'), 60_000, 60_000, 10_000_000);
     const dataDir = makeTempDir();
     const limitMb = 320;
     const first = await startServer({ dataDir, env: { DUCKTRACE_CONFIG: holdConfig, DUCKTRACE_MEMORY_LIMIT_MB: String(limitMb), DUCKTRACE_MAX_BODY_BYTES: String(256 * 2 ** 20) } });
@@ -261,8 +268,7 @@ describe('a server at its memory limit', () => {
     assert.equal(metricValue(text, 'ducktrace_spans_stored_total'), 0);
     assert.equal((await first.stop('SIGKILL')).signal, 'SIGKILL');
 
-    const decideConfig = join(configDir, 'decide.yaml');
-    writeFileSync(decideConfig, 'sampling:\n  tail:\n    enabled: true\n    decisionWaitMs: 200\n    quietAfterRootMs: 100\n    policies:\n      - { name: keep-all, type: always_sample }\n');
+    const decideConfig = keepAllConfig(join(configDir, 'decide.yaml'), 200, 100);
     const second = await startServer({ dataDir, env: { DUCKTRACE_CONFIG: decideConfig } });
     servers.push(second);
     await waitFor(async () => ((await storedTraces(second)).size === accepted.length ? true : undefined), 'the replayed traces to be stored', 30_000, 100);
