@@ -79,6 +79,16 @@ test('migrations run once; reopening a data directory keeps its spans and schema
   second.close();
 });
 
+/** Writes the rows of one trace through the writer and asserts that the reader returns them as they were. */
+async function assertWrittenAndReadBack(db: Database, rows: SpanRow[]): Promise<void> {
+  const writer = await DuckDBTraceWriter.create(db);
+  await writer.append(rows);
+  await writer.close();
+  const reader = await DuckDBTraceReader.create(db);
+  assert.deepEqual(await reader.getTraceSpans(rows[0]!.traceId), rows);
+  reader.close();
+}
+
 /** The storage format DuckDB tags the main file with. */
 async function storageVersion(db: Database): Promise<string> {
   const connection = await db.connect();
@@ -109,12 +119,7 @@ test('a new data directory gets the v1.5 storage format (strings in FSST-compres
   const older = await Database.open(olderDir);
   assert.equal(await storageVersion(older), 'v1.0.0+');
   const rows = decodeExportTraceRequestProtobuf(request([span()]), DEFAULT_SPAN_LIMITS).spans;
-  const olderWriter = await DuckDBTraceWriter.create(older);
-  await olderWriter.append(rows);
-  await olderWriter.close();
-  const reader = await DuckDBTraceReader.create(older);
-  assert.deepEqual(await reader.getTraceSpans(rows[0]!.traceId), rows);
-  reader.close();
+  await assertWrittenAndReadBack(older, rows);
   older.close();
 });
 
@@ -143,12 +148,7 @@ test('a database from before a later migration is upgraded in place', async () =
   old.closeSync();
   const v3 = await Database.open(dir);
   assert.equal(await v3.migrate(), SCHEMA_VERSION);
-  const writer = await DuckDBTraceWriter.create(v3);
-  await writer.append(rows);
-  await writer.close();
-  const reader = await DuckDBTraceReader.create(v3);
-  assert.deepEqual(await reader.getTraceSpans(rows[0]!.traceId), rows);
-  reader.close();
+  await assertWrittenAndReadBack(v3, rows);
   v3.close();
 });
 
