@@ -61,6 +61,34 @@ test('every span field and attribute type round-trips through DuckDB', async () 
   db.close();
 });
 
+test('reads of different traces at once each return their own trace, whole', async () => {
+  const rows = generateTraces(40, 1_700_000_000_000_000_000n, 1_000_000_000n);
+  const db = await Database.open(null);
+  const writer = await DuckDBTraceWriter.create(db);
+  await writer.append(rows);
+  await writer.close();
+  const reader = await DuckDBTraceReader.create(db);
+  const traceIds = [...new Set(rows.map((r) => r.traceId))];
+  const bySpanId = (a: SpanRow, b: SpanRow) => a.spanId.localeCompare(b.spanId);
+  // One trace, and then pairs, through the same statements: every read waits for none of the others.
+  const reads = await Promise.all([
+    ...traceIds.map((id) => reader.getTraceSpans(id).then((spans) => ({ ids: [id], spans }))),
+    ...traceIds.slice(1).map((id, i) =>
+      reader.getTracesSpans([traceIds[i]!, id]).then((byTrace) => ({ ids: [traceIds[i]!, id], spans: [...byTrace.values()].flat() })),
+    ),
+  ]);
+  for (const { ids, spans } of reads) {
+    assert.deepEqual(spans.sort(bySpanId), rows.filter((r) => ids.includes(r.traceId)).sort(bySpanId), `the read of ${ids.join(' and ')}`);
+  }
+  // Reads of 1 to 40 traces take more statements than the reader keeps, so the oldest are let go.
+  for (let n = 1; n <= traceIds.length; n++) {
+    const byTrace = await reader.getTracesSpans(traceIds.slice(0, n));
+    assert.equal([...byTrace.values()].flat().length, rows.filter((r) => traceIds.slice(0, n).includes(r.traceId)).length, `the read of ${n} traces`);
+  }
+  reader.close();
+  db.close();
+});
+
 test('migrations run once; reopening a data directory keeps its spans and schema version', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ducktrace-db-'));
   dirs.push(dir);
