@@ -70,7 +70,7 @@ test('reads of different traces at once each return their own trace, whole', asy
   const reader = await DuckDBTraceReader.create(db);
   const traceIds = [...new Set(rows.map((r) => r.traceId))];
   const bySpanId = (a: SpanRow, b: SpanRow) => a.spanId.localeCompare(b.spanId);
-  // One trace, and then pairs, through the same statements: every read waits for none of the others.
+  // All started together, none waiting for another: one trace each, then pairs, through the same statements.
   const reads = await Promise.all([
     ...traceIds.map((id) => reader.getTraceSpans(id).then((spans) => ({ ids: [id], spans }))),
     ...traceIds.slice(1).map((id, i) =>
