@@ -25,6 +25,8 @@ export interface SpanNode {
   /** Time this span spends on the trace's critical path; 0 when it is off the path. */
   criticalPathNs: string;
   onCriticalPath: boolean;
+  /** When this span is on the critical path, in time order; empty when it is off the path. */
+  criticalPathSegments: Array<{ startTimeUnixNano: string; endTimeUnixNano: string }>;
   depth: number;
   /** True for a span whose parent is not in the trace (or whose ancestry loops): the top of a detached subtree. */
   orphan: boolean;
@@ -131,7 +133,7 @@ export function buildCallTree(traceId: string, rows: readonly SpanRow[], options
   const tops = order.filter((i) => isTop[i]);
   const roots = tops.filter((i) => spans[i]!.parentSpanId === '');
   const pathTop = longest(roots.length > 0 ? roots : tops, intervals);
-  const onPath = criticalPath(intervals, treeChildren, pathTop);
+  const path = criticalPath(intervals, treeChildren, pathTop);
 
   const nodes = order.map((i) => {
     const span = spans[i]!;
@@ -140,7 +142,8 @@ export function buildCallTree(traceId: string, rows: readonly SpanRow[], options
       orphan: isTop[i] === 1 && span.parentSpanId !== '',
       childSpanIds: treeChildren[i]!.map((c) => spans[c]!.spanId),
       selfTimeNs: selfTime(intervals[i]!, treeChildren[i]!.map((c) => intervals[c]!)),
-      criticalPathNs: onPath[i]!,
+      criticalPathNs: path.ns[i]!,
+      criticalPathSegments: path.segments[i]!,
     });
   });
 
@@ -199,6 +202,7 @@ interface Placement {
   childSpanIds: string[];
   selfTimeNs: bigint;
   criticalPathNs: bigint;
+  criticalPathSegments: readonly Interval[];
 }
 
 function toNode({ row: span, spanId, parentSpanId, shiftNs, warnings }: AdjustedSpan, interval: Interval, placement: Placement): SpanNode {
@@ -214,6 +218,7 @@ function toNode({ row: span, spanId, parentSpanId, shiftNs, warnings }: Adjusted
     selfTimeNs: placement.selfTimeNs.toString(),
     criticalPathNs: placement.criticalPathNs.toString(),
     onCriticalPath: placement.criticalPathNs > 0n,
+    criticalPathSegments: placement.criticalPathSegments.map((s) => ({ startTimeUnixNano: s.start.toString(), endTimeUnixNano: s.end.toString() })),
     depth: placement.depth,
     orphan: placement.orphan,
     childSpanIds: placement.childSpanIds,

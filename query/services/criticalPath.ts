@@ -10,9 +10,29 @@ export interface Interval {
   end: bigint;
 }
 
-/** Nanoseconds of each span on the critical path under `top` (0 for spans off it). */
-export function criticalPath(spans: readonly Interval[], children: readonly (readonly number[])[], top: number): bigint[] {
-  const onPath = spans.map(() => 0n);
+export interface CriticalPath {
+  /** Nanoseconds of each span on the path (0 for spans off it). */
+  ns: bigint[];
+  /** The stretches of each span that are on the path, in time order, adjacent ones merged; empty off it. */
+  segments: ReadonlyArray<readonly Interval[]>;
+}
+
+const OFF_PATH: Interval[] = [];
+
+/** The critical path under `top`: how long each span is on it, and when. */
+export function criticalPath(spans: readonly Interval[], children: readonly (readonly number[])[], top: number): CriticalPath {
+  const ns = spans.map(() => 0n);
+  const segments: Interval[][] = spans.map(() => OFF_PATH);
+  // The walk goes back in time, so each span's stretches arrive latest first.
+  const take = (span: number, start: bigint, end: bigint): void => {
+    if (end <= start) return;
+    ns[span]! += end - start;
+    if (segments[span] === OFF_PATH) segments[span] = [];
+    const list = segments[span]!;
+    const earliest = list[list.length - 1];
+    if (earliest !== undefined && earliest.start === end) earliest.start = start;
+    else list.push({ start, end });
+  };
   // Each frame walks one span's children latest-ending first, moving `cursor` back in time.
   interface Frame {
     span: number;
@@ -39,17 +59,18 @@ export function criticalPath(spans: readonly Interval[], children: readonly (rea
       const kidSpan = spans[kid]!;
       if (kidSpan.start >= frame.cursor || kidSpan.end <= start) continue;
       const kidEnd = kidSpan.end < frame.cursor ? kidSpan.end : frame.cursor;
-      onPath[frame.span]! += frame.cursor - kidEnd;
+      take(frame.span, kidEnd, frame.cursor);
       frame.cursor = kidSpan.start > start ? kidSpan.start : start;
       stack.push(open(kid, kidEnd, start));
       descended = true;
       break;
     }
     if (descended) continue;
-    if (frame.cursor > start) onPath[frame.span]! += frame.cursor - start;
+    take(frame.span, start, frame.cursor);
     stack.pop();
   }
-  return onPath;
+  for (const list of segments) if (list !== OFF_PATH) list.reverse();
+  return { ns, segments };
 }
 
 /** A span's duration less the time covered by its children (clipped to the span). */

@@ -11,7 +11,7 @@ import { expectedAttributes } from '../fixtures/sdkSpans.js';
 export type { CallTree, SpanNode };
 
 /** What the spans alone determine of a node; the critical path is checked for consistency instead. */
-export type ExpectedNode = Omit<SpanNode, 'criticalPathNs' | 'onCriticalPath'>;
+export type ExpectedNode = Omit<SpanNode, 'criticalPathNs' | 'onCriticalPath' | 'criticalPathSegments'>;
 export type ExpectedTree = Omit<CallTree, 'spans'> & { spans: ExpectedNode[] };
 
 /** API SpanKind (INTERNAL = 0 …) to the OTLP enum name (SPAN_KIND_INTERNAL = 1 …). */
