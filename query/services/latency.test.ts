@@ -5,7 +5,7 @@ import { Database } from '../../core/storage/duckdb/database.js';
 import { DuckDBQueryExecutor } from '../../core/storage/duckdb/queryExecutor.js';
 import { DuckDBTraceWriter } from '../../core/storage/duckdb/spanWriter.js';
 import { spanRow, weightedPercentile } from '../../test/fixtures/generatedTraces.js';
-import { latency, percentileLabel, type LatencyQuery } from './latency.js';
+import { ALL_SPANS, ENTRY_SPANS, latency, parseSpanKindSelection, percentileLabel, type LatencyQuery, type SpanKindSelection } from './latency.js';
 
 const START = 1_800_000_000_000_000_000n;
 const SECOND = 1_000_000_000n;
@@ -106,4 +106,55 @@ test('percentiles found through duration buckets equal the plain sort, for ties,
     ownExecutor.close();
     own.close();
   }
+});
+
+test('a service counts its entry spans by default: server and consumer spans and roots, not its client or internal spans', async () => {
+  const own = await Database.open(null);
+  const ownExecutor = new DuckDBQueryExecutor(own, 10_000);
+  try {
+    let n = 0;
+    const span = (kind: number, parentSpanId: string, durationNs: bigint, sampleWeight = 1) =>
+      spanRow({
+        traceId: '0'.repeat(31) + 'a',
+        spanId: (++n).toString(16).padStart(16, '0'),
+        parentSpanId,
+        serviceName: 'shop',
+        name: `kind${kind}`,
+        kind,
+        durationNs,
+        startTimeUnixNano: START + BigInt(n) * SECOND,
+        sampleWeight,
+      });
+    const writer = await DuckDBTraceWriter.create(own);
+    await writer.append([
+      span(2, 'f'.repeat(16), 100n, 4), // SERVER under another service's client span
+      span(3, '0000000000000001', 50n, 4), // its CLIENT call
+      span(1, '0000000000000001', 10n, 4), // an INTERNAL step
+      span(5, 'e'.repeat(16), 200n), // CONSUMER of a message
+      span(4, '', 30n), // a PRODUCER root: a root counts whatever its kind
+      span(1, '', 20n), // an INTERNAL root (a scheduled job)
+    ]);
+    await writer.close();
+    const figures = async (kinds?: SpanKindSelection) => {
+      const result = await latency(ownExecutor, { ...query, service: 'shop', kinds, byOperation: true });
+      return { requests: result.summary.requests, operations: result.byOperation!.map((o) => o.operation), spanKinds: result.spanKinds, rootSpans: result.rootSpans };
+    };
+    assert.deepEqual(await figures(), { requests: 7, operations: ['kind1', 'kind2', 'kind4', 'kind5'], spanKinds: ['server', 'consumer'], rootSpans: true });
+    assert.deepEqual(await figures(ENTRY_SPANS), await figures());
+    assert.deepEqual(await figures({ kinds: [3], roots: false }), { requests: 4, operations: ['kind3'], spanKinds: ['client'], rootSpans: false });
+    assert.equal((await figures(ALL_SPANS)).requests, 4 + 4 + 4 + 1 + 1 + 1);
+  } finally {
+    ownExecutor.close();
+    own.close();
+  }
+});
+
+test('span kind selections as the API takes them', () => {
+  const parse = (text: string | undefined) => parseSpanKindSelection(text, (name) => ({ server: 2, client: 3, internal: 1 })[name.trim()]);
+  assert.deepEqual(parse(undefined), ENTRY_SPANS);
+  assert.deepEqual(parse('Entry'), ENTRY_SPANS);
+  assert.deepEqual(parse('all'), ALL_SPANS);
+  assert.deepEqual(parse('server, client,server'), { kinds: [2, 3], roots: false });
+  assert.equal(parse('server,nonsense'), undefined);
+  assert.equal(parse(''), undefined);
 });

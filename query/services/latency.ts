@@ -1,13 +1,16 @@
 /**
- * RED metrics and latency percentiles for a service (optionally one operation, span kind and
+ * RED metrics and latency percentiles for a service (optionally one operation, span kinds and
  * attribute filters), as one summary and as a series of `step`-wide buckets, and root-span latency
  * by the depth of the trace.
+ *
+ * A service's requests are its entry spans by default: SERVER and CONSUMER spans, and root spans of any
+ * kind. Counting every span would count a request once more for each client or internal span it makes.
  *
  * Percentiles are exact and weighted by each span's sampling weight: the q-percentile is the smallest
  * duration d such that the spans with duration <= d carry at least q of the total weight (with every
  * weight 1, the nearest-rank percentile).
  */
-import { STATUS_CODE_ERROR } from '../../core/model/span.js';
+import { SPAN_KIND_NAMES, STATUS_CODE_ERROR } from '../../core/model/span.js';
 import type { QueryExecutor, QueryParams } from '../../core/storage/duckdb/queryExecutor.js';
 import { filterSql, type AttributeFilter } from './attributeFilter.js';
 import { TRACE_MARGIN_NS } from './search.js';
@@ -19,12 +22,22 @@ export const RANK_EPSILON = 1e-12;
 /** The deepest call chain followed when grouping by depth; deeper (or looping) chains count as this deep. */
 export const MAX_DEPTH = 256;
 
+/** Which spans count: those of the OTLP kind numbers in `kinds`, and with `roots`, every root span too. */
+export interface SpanKindSelection {
+  kinds: number[];
+  roots: boolean;
+}
+
+/** SERVER and CONSUMER spans, and root spans of any kind: the spans that start a request to a service. */
+export const ENTRY_SPANS: SpanKindSelection = { kinds: [2, 5], roots: true };
+export const ALL_SPANS: SpanKindSelection = { kinds: [0, 1, 2, 3, 4, 5], roots: false };
+
 export interface LatencyQuery {
   range: TimeRange;
   service: string;
   operation?: string;
-  /** OTLP span kind number. */
-  kind?: number;
+  /** Default: ENTRY_SPANS. */
+  kinds?: SpanKindSelection;
   attributes: AttributeFilter[];
   percentiles: number[];
   stepNs: bigint;
@@ -52,15 +65,36 @@ export interface RedFigures {
 export interface LatencyResult {
   service: string;
   operation: string | null;
+  /** Lowercase names of the span kinds counted. */
+  spanKinds: string[];
+  /** Root spans of any kind are counted too. */
+  rootSpans: boolean;
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   stepNs: string;
   summary: RedFigures;
   series: Array<{ timeUnixNano: string } & RedFigures>;
-  /** Root-span latency by the depth of the trace; only when asked for. */
+  /** Root-span latency by the depth of the trace, with the traces' weighted count; only when asked for. */
   byDepth?: Array<{ depth: number; traces: number; percentiles: Record<string, string | null> }>;
   /** The summary's figures per span name (operation), by name; only when asked for. */
   byOperation?: Array<{ operation: string } & RedFigures>;
+}
+
+function sameKinds(a: SpanKindSelection, b: SpanKindSelection): boolean {
+  return a.roots === b.roots && a.kinds.length === b.kinds.length && a.kinds.every((k) => b.kinds.includes(k));
+}
+
+/** `entry` (the default), `all`, or a comma-separated list of kind names or numbers; undefined if not one. */
+export function parseSpanKindSelection(text: string | undefined, parseKind: (name: string) => number | undefined): SpanKindSelection | undefined {
+  if (text === undefined || text.trim().toLowerCase() === 'entry') return ENTRY_SPANS;
+  if (text.trim().toLowerCase() === 'all') return ALL_SPANS;
+  const kinds: number[] = [];
+  for (const name of text.split(',')) {
+    const kind = parseKind(name);
+    if (kind === undefined) return undefined;
+    if (!kinds.includes(kind)) kinds.push(kind);
+  }
+  return { kinds, roots: false };
 }
 
 export function percentileLabel(q: number): string {
@@ -76,9 +110,11 @@ function whereSql(query: LatencyQuery, params: QueryParams, alias = 's'): string
     where.push(`${alias}.name = $operation`);
     params.operation = query.operation;
   }
-  if (query.kind !== undefined) {
-    where.push(`${alias}.kind = $kind`);
-    params.kind = query.kind;
+  const selection = query.kinds ?? ENTRY_SPANS;
+  if (!sameKinds(selection, ALL_SPANS)) {
+    // Kind numbers are validated integers, so they are written into the text rather than bound one by one.
+    const kinds = `${alias}.kind IN (${selection.kinds.map((k) => Math.trunc(k)).join(', ') || 'NULL'})`;
+    where.push(selection.roots ? `(${kinds} OR ${alias}.parent_span_id = '')` : kinds);
   }
   query.attributes.forEach((filter, i) => {
     const f = filterSql(filter, alias, `a${i}`);
@@ -196,15 +232,18 @@ export async function latency(executor: QueryExecutor, query: LatencyQuery): Pro
   const series = part('series').sort((a, b) => (BigInt(String(a.key)) < BigInt(String(b.key)) ? -1 : 1));
   const operations = part('operation').sort((a, b) => (String(a.key) < String(b.key) ? -1 : 1));
   const depths = (depthRows ?? []).sort((a, b) => Number(a.key) - Number(b.key));
+  const selection = query.kinds ?? ENTRY_SPANS;
   return {
     service: query.service,
     operation: query.operation ?? null,
+    spanKinds: selection.kinds.map((k) => (SPAN_KIND_NAMES[k] ?? String(k)).toLowerCase()),
+    rootSpans: selection.roots,
     startTimeUnixNano: query.range.startNs.toString(),
     endTimeUnixNano: query.range.endNs.toString(),
     stepNs: query.stepNs.toString(),
     summary: figures(part('summary')[0], seconds),
     series: series.map((row) => ({ timeUnixNano: String(row.key), ...figures(row, stepSeconds) })),
-    ...(depthRows && { byDepth: depths.map((row) => ({ depth: Number(row.key), traces: Number(row.n), percentiles: percentiles(row) })) }),
+    ...(depthRows && { byDepth: depths.map((row) => ({ depth: Number(row.key), traces: Number(row.weight), percentiles: percentiles(row) })) }),
     ...(query.byOperation && { byOperation: operations.map((row) => ({ operation: String(row.key), ...figures(row, seconds) })) }),
   };
 }

@@ -256,9 +256,12 @@ describe('latency', () => {
 
   test('root latency grouped by the depth of the trace', async () => {
     const result = await latency(executor, { range, service: 'gateway', attributes: [], percentiles: [0.5], stepNs: 1000n * SECOND, byDepth: true });
-    // Every trace is gateway → api → db (3 layers); the auth call is also on layer 3.
-    assert.deepEqual(result.byDepth?.map((d) => [d.depth, d.traces]), [[3, 600]]);
+    // Every trace is gateway → api → db (3 layers); the auth call is also on layer 3. Traces are counted
+    // by their roots' sampling weights, as every other count is.
     const roots = rows.filter((r) => r.serviceName === 'gateway');
+    const weight = roots.reduce((s, r) => s + r.sampleWeight, 0);
+    assert.notEqual(weight, roots.length, 'the fixture has sampled traces');
+    assert.deepEqual(result.byDepth?.map((d) => [d.depth, d.traces]), [[3, weight]]);
     assert.equal(result.byDepth![0]!.percentiles.p50, weightedPercentile(roots.map((r) => ({ d: r.durationNs, w: r.sampleWeight })), 0.5).toString());
   });
 });

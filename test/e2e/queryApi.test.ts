@@ -101,6 +101,21 @@ test('latency: counts, error rate and nearest-rank percentiles of what was sent'
   assert.deepEqual(result.body.byDepth.map((d) => [d.depth, d.traces]), [[3, 40]]);
 });
 
+test('latency counts a service\'s entry spans unless asked for other kinds, and says which it counted', async () => {
+  interface Latency { summary: { requests: number }; byOperation: Array<{ operation: string }>; spanKinds: string[]; rootSpans: boolean }
+  const shop = async (kind?: string) => (await api<Latency>(`/api/v1/latency?service=shop&byOperation=true${kind === undefined ? '' : `&kind=${kind}`}`)).body;
+  // shop serves "list items" (SERVER) once per trace and calls the database (CLIENT) from it.
+  const entry = await shop();
+  assert.equal(entry.summary.requests, 40);
+  assert.deepEqual(entry.byOperation.map((o) => o.operation), ['list items']);
+  assert.deepEqual([entry.spanKinds, entry.rootSpans], [['server', 'consumer'], true]);
+  assert.deepEqual((await shop('entry')).summary, entry.summary);
+  const client = await shop('client');
+  assert.deepEqual([client.summary.requests, client.byOperation.map((o) => o.operation), client.spanKinds, client.rootSpans], [40, ['SELECT items'], ['client'], false]);
+  assert.equal((await shop('all')).summary.requests, 80);
+  assert.equal((await shop('server,client')).summary.requests, 80);
+});
+
 test('dependencies: the known edges, with the uninstrumented database as a peer', async () => {
   const result = await api<{ edges: Array<{ caller: string; callee: string; callCount: number; calleeIsPeer: boolean }> }>('/api/v1/dependencies');
   assert.deepEqual(result.body.edges.map((e) => [e.caller, e.callee, e.callCount, e.calleeIsPeer]), [
@@ -136,6 +151,7 @@ test('bad parameters get 400 with a message that names the parameter, and the se
     ['/api/v1/latency?service=web&percentiles=p200', /"percentiles"/],
     ['/api/v1/latency?service=web&step=1ms', /"step"/],
     ['/api/v1/latency?service=web&byDepth=yes', /"byDepth": must be true or false/],
+    ['/api/v1/latency?service=web&kind=servers', /"kind": must be entry/],
     ['/api/v1/services/web/operations?kind=sideways', /"kind"/],
     ['/api/v1/traces/xyz', /traceId/],
     ['/api/v1/traces/4bf92f3577b34da6a3ce929d0e0e4736?format=xml', /"format"/],

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { parseAttributeFilters } from '../../services/attributeFilter.js';
 import { parseSpanKind } from '../../services/catalog.js';
 import { dependencies } from '../../services/dependencies.js';
-import { DEFAULT_PERCENTILES, latency } from '../../services/latency.js';
+import { DEFAULT_PERCENTILES, latency, parseSpanKindSelection } from '../../services/latency.js';
 import { invalid, list, nowNs, parseDuration, parseTimeRange, single } from '../../services/queryParams.js';
 import { rejectUnknown, type QueryContext, type QueryString } from '../queryContext.js';
 
@@ -18,9 +18,8 @@ export const metricsRoutes: FastifyPluginAsync<{ context: QueryContext }> = asyn
     rejectUnknown(q, ['service', 'operation', 'kind', 'attr', 'start', 'end', 'step', 'percentiles', 'byOperation', 'byDepth']);
     const service = single(q.service, 'service');
     if (service === undefined) throw invalid('service', 'is required');
-    const kindText = single(q.kind, 'kind');
-    const kind = kindText === undefined ? undefined : parseSpanKind(kindText);
-    if (kindText !== undefined && kind === undefined) throw invalid('kind', 'must be a span kind: internal, server, client, producer or consumer');
+    const kinds = parseSpanKindSelection(single(q.kind, 'kind'), parseSpanKind);
+    if (kinds === undefined) throw invalid('kind', 'must be entry (server and consumer spans, and root spans; the default), all, or a comma-separated list of span kinds: internal, server, client, producer, consumer');
     const timeRange = range(q);
     const width = timeRange.endNs - timeRange.startNs;
     const stepText = single(q.step, 'step');
@@ -35,7 +34,7 @@ export const metricsRoutes: FastifyPluginAsync<{ context: QueryContext }> = asyn
       range: timeRange,
       service,
       operation: single(q.operation, 'operation'),
-      kind,
+      kinds,
       attributes: parseAttributeFilters(list(q.attr)),
       percentiles,
       stepNs,
