@@ -1,5 +1,5 @@
 # The all-in-one ducktrace server: OTLP/gRPC on 4317, OTLP/HTTP on 4318, query API on 16686.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund

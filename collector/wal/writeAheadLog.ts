@@ -48,9 +48,9 @@ import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import v8 from 'node:v8';
+import { crc32 } from 'node:zlib';
 import { DucktraceError } from '../../core/errors.js';
 import type { SpanRow } from '../../core/model/span.js';
-import { crc32 } from './crc32.js';
 
 interface Lz4Block {
   encodeBlock(input: Buffer, output: Buffer): number;
@@ -453,7 +453,7 @@ export class WriteAheadLog {
       header.writeUInt16LE(SEGMENT_VERSION, 4);
       header.writeUInt16LE(SEGMENT_HEADER_BYTES, 6);
       header.writeBigUInt64LE(firstId, 8);
-      header.writeUInt32LE(crc32(header, 0, 16), 16);
+      header.writeUInt32LE(crc32(header.subarray(0, 16)), 16);
       await handle.write(header, 0, header.length, 0);
       await handle.sync();
       this.fsyncs++;
@@ -520,7 +520,7 @@ export function encodeFrame(id: bigint, body: Buffer): { frame: Buffer; payloadB
   frame.writeBigUInt64LE(id, 16);
   frame.writeUInt32LE(compressed > 0 ? FLAG_LZ4 : 0, 24); // flags byte and the three reserved zero bytes
   (compressed > 0 ? output : body).copy(frame, RECORD_HEADER_BYTES, 0, payloadBytes);
-  frame.writeUInt32LE(crc32(frame, 8, frame.length), 4);
+  frame.writeUInt32LE(crc32(frame.subarray(8)), 4);
   return { frame, payloadBytes };
 }
 
@@ -547,7 +547,7 @@ export function readSegment(data: Buffer, file: string, firstId: bigint, onCorru
     corrupt(0, `unsupported segment format version ${version} (header ${headerBytes} bytes)`);
     return records;
   }
-  if (data.readUInt32LE(16) !== crc32(data, 0, 16) || data.readBigUInt64LE(8) !== firstId) {
+  if (data.readUInt32LE(16) !== crc32(data.subarray(0, 16)) || data.readBigUInt64LE(8) !== firstId) {
     // The records carry their own checksums, so they are still worth reading.
     onCorruption(`WAL segment ${file} has a damaged header (checksum or first id); reading its records anyway`);
   }
@@ -570,7 +570,7 @@ export function readSegment(data: Buffer, file: string, firstId: bigint, onCorru
       break;
     }
     const expectedCrc = data.readUInt32LE(offset + 4);
-    const actualCrc = crc32(data, offset + 8, end);
+    const actualCrc = crc32(data.subarray(offset + 8, end));
     if (expectedCrc !== actualCrc) {
       corrupt(offset, `CRC mismatch (stored ${expectedCrc.toString(16)}, computed ${actualCrc.toString(16)})`);
       break;

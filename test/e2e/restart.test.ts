@@ -182,9 +182,10 @@ test('npm start caps the JavaScript heap at DUCKTRACE_HEAP_MEMORY_MB, /metrics s
   const server = await startServer({ npmStart: true, env: { DUCKTRACE_HEAP_MEMORY_MB: '300', DUCKTRACE_UI_DIR: makeTempDir() }, timeoutMs: 60_000 });
   try {
     const text = await (await fetch(`${server.queryUrl}/metrics`)).text();
-    // V8's limit is the old space plus the young generation's few tens of MB.
+    // V8's limit is the old space plus the young generation, which V8 sizes at up to 192 MB on Node 24;
+    // uncapped, the limit on this machine is several GB.
     const limitMb = metricValue(text, 'ducktrace_js_heap_limit_bytes') / 2 ** 20;
-    assert.ok(limitMb >= 300 && limitMb < 400, `heap limit ${limitMb} MB`);
+    assert.ok(limitMb >= 300 && limitMb <= 300 + 256, `heap limit ${limitMb} MB`);
     const used = metricValue(text, 'ducktrace_js_heap_used_bytes');
     assert.ok(used > 0 && used < metricValue(text, 'process_resident_memory_bytes'));
   } finally {
