@@ -44,11 +44,11 @@ import {
   type ReadableSpan,
   type SpanExporter,
 } from "@opentelemetry/sdk-trace-base";
+import { DEFAULT_OTLP_HTTP_PORT, demoEndpoint } from "./endpoint.js";
 
 // ---------------------------------------------------------------------------
 // Command line
 
-const DEFAULT_ENDPOINT = "http://localhost:4318";
 const DEFAULT_TRACES = 200;
 
 const USAGE = `Usage: npm run demo -- [--endpoint URL] [--traces N]
@@ -57,7 +57,9 @@ Sends simulated web-shop traces to a running ducktrace over OTLP/HTTP (protobuf)
 
 Options:
   --endpoint URL  OTLP/HTTP base URL; spans are POSTed to URL/v1/traces
-                  (default: $OTEL_EXPORTER_OTLP_ENDPOINT, else ${DEFAULT_ENDPOINT})
+                  (default: $OTEL_EXPORTER_OTLP_ENDPOINT, else the server at
+                  $DUCKTRACE_HOST and $DUCKTRACE_OTLP_HTTP_PORT, else
+                  http://localhost:${DEFAULT_OTLP_HTTP_PORT})
   --traces N      number of traces to send (default: ${DEFAULT_TRACES})
   -h, --help      show this help`;
 
@@ -84,7 +86,7 @@ function parseOptions(argv: string[]): Options | "help" {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (values.help) return "help";
-  const endpoint = values.endpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? DEFAULT_ENDPOINT;
+  const endpoint = demoEndpoint(values.endpoint, process.env);
   if (!URL.canParse(endpoint)) throw new UsageError(`invalid endpoint URL: ${endpoint}`);
   const traces = values.traces === undefined ? DEFAULT_TRACES : Number(values.traces);
   if (!Number.isSafeInteger(traces) || traces < 1) {
