@@ -164,6 +164,47 @@ test('a known trace: nesting, span details, collapse, find, critical path, keybo
   assert.ok(onPath.size > 1 && onPath.size < tree.spans.length, 'the critical path is neither empty nor everything');
   assert.deepEqual(new Set(rows.filter((r) => r.critical).map((r) => r.spanId)), onPath);
 
+  // A legend says what the outline means, and the outline covers only the stretches of a span that the
+  // end of the trace waited on (ms of the 50 ms trace, from how the spans above were timed).
+  assert.match(await page.locator('.wf-legend').innerText(), /Critical path/);
+  const pathStretches: Record<string, Array<[number, number]>> = {
+    'GET /checkout': [
+      [0, 4],
+      [10, 12],
+      [42, 50],
+    ],
+    'render cart': [[4, 10]],
+    'cache lookup': [],
+    'POST /charge': [
+      [12, 14],
+      [40, 42],
+    ],
+    charge: [
+      [14, 20],
+      [28, 40],
+    ],
+    'publish payment.captured': [
+      [20, 22],
+      [26, 28],
+    ],
+    'consume payment.captured': [[22, 26]],
+  };
+  for (const [name, stretches] of Object.entries(pathStretches)) {
+    const outlined = await row(page, idOf(name))
+      .locator('.wf-critical')
+      .evaluateAll((elements) =>
+        elements.map((element) => {
+          const axis = element.parentElement!.getBoundingClientRect();
+          const box = element.getBoundingClientRect();
+          return [((box.left - axis.left) / axis.width) * 50, ((box.right - axis.left) / axis.width) * 50];
+        }),
+      );
+    assert.equal(outlined.length, stretches.length, `stretches outlined on ${name}`);
+    outlined.forEach(([from, to], i) => {
+      assert.ok(Math.abs(from! - stretches[i]![0]) < 0.3 && Math.abs(to! - stretches[i]![1]) < 0.3, `${name}: outline ${from}-${to} ms, on the path ${stretches[i]}`);
+    });
+  }
+
   // Events are marks on their span's bar.
   assert.equal(await row(page, idOf('render cart')).locator('.wf-event').count(), 2);
 
@@ -183,6 +224,20 @@ test('a known trace: nesting, span details, collapse, find, critical path, keybo
   assert.equal(await panel.getByRole('table', { name: 'resource attributes' }).locator('tr', { hasText: 'service.name' }).locator('td').innerText(), 'tv-backend');
   await screenshot(page, 'trace-view');
 
+  // The exception's stack trace keeps its lines, in a box that scrolls.
+  const exception = tree.spans.find((s) => s.name === 'charge')!.events.find((e) => e.name === 'exception')!;
+  const stack = exception.attributes.find((a) => a.key === 'exception.stacktrace')!;
+  assert.equal(stack.type, 'string');
+  assert.ok(String(stack.value).split('\n').length > 3, 'the SDK recorded a multi-line stack');
+  const stackCell = panel.getByRole('table', { name: 'attributes of event exception' }).locator('tr', { hasText: 'exception.stacktrace' }).locator('td');
+  assert.equal(await stackCell.innerText(), stack.value, 'every line break kept');
+  const stackBox = await stackCell.locator('pre').evaluate((element) => ({ overflowX: getComputedStyle(element).overflowX, fits: element.scrollWidth <= element.clientWidth, width: element.clientWidth }));
+  assert.equal(stackBox.overflowX, 'auto', 'long lines scroll');
+  const panelWidth = (await panel.boundingBox())!.width;
+  assert.ok(stackBox.width < panelWidth, 'the stack stays inside the panel');
+  await stackCell.locator('pre').scrollIntoViewIfNeeded();
+  await screenshot(page, 'trace-view-stacktrace');
+
   // Collapsing POST /charge hides its subtree and only it; expanding brings it back.
   await row(page, idOf('POST /charge')).getByRole('button', { name: 'Collapse POST /charge' }).click();
   await row(page, idOf('charge')).waitFor({ state: 'detached' });
@@ -190,6 +245,11 @@ test('a known trace: nesting, span details, collapse, find, critical path, keybo
     (await shownRows(page)).map((r) => r.name),
     ['GET /checkout', 'render cart', 'cache lookup', 'POST /charge'],
   );
+  // It says how many spans it hides in all (charge, publish, consume), not its one child.
+  const hidden = row(page, idOf('POST /charge')).locator('.wf-hidden-count');
+  assert.equal(await hidden.innerText(), '+3');
+  assert.equal(await hidden.getAttribute('title'), '3 spans hidden');
+  await screenshot(page, 'trace-view-collapsed');
   assert.match(page.url(), new RegExp(`collapsed=${idOf('POST /charge')}`));
   await row(page, idOf('POST /charge')).getByRole('button', { name: 'Expand POST /charge' }).click();
   await row(page, idOf('consume payment.captured')).waitFor();
@@ -238,6 +298,40 @@ test('a known trace: nesting, span details, collapse, find, critical path, keybo
   // Back returns to the first trace as it was left.
   await page.goBack();
   await page.locator('.trace-header h1', { hasText: 'GET /checkout' }).waitFor();
+
+  // The service · operation column is as wide as the user drags it: names cut off at a narrow width
+  // show in full at a wide one; the width survives a reload; arrow keys and a double-click work too.
+  await page.goto(`${server!.queryUrl}/trace/${known.traceId}`);
+  const deepest = row(page, idOf('consume payment.captured'));
+  await deepest.waitFor();
+  const handle = page.getByRole('separator', { name: 'Width of the service and operation column' });
+  const waterfallLeft = (await page.locator('.waterfall').boundingBox())!.x;
+  const columnWidth = async (): Promise<number> => (await deepest.locator('.wf-label').boundingBox())!.width;
+  const nameCut = (): Promise<boolean> => deepest.locator('.wf-name').evaluate((element) => element.scrollWidth > element.clientWidth);
+  const dragTo = async (x: number): Promise<void> => {
+    const box = (await handle.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(waterfallLeft + x, box.y + 40, { steps: 5 });
+    await page.mouse.up();
+  };
+  const defaultWidth = await columnWidth();
+  await dragTo(200);
+  assert.ok(Math.abs((await columnWidth()) - 200) <= 2, `column dragged to 200 px: ${await columnWidth()}`);
+  assert.equal(await nameCut(), true, 'at 200 px the deepest name is cut off');
+  await dragTo(640);
+  assert.ok(Math.abs((await columnWidth()) - 640) <= 2, `column dragged to 640 px: ${await columnWidth()}`);
+  assert.equal(await nameCut(), false, 'at 640 px it shows in full');
+  assert.ok(Math.abs((await page.locator('.wf-axis-label').boundingBox())!.width - 640) <= 2, 'the time axis moves with the column');
+  await screenshot(page, 'trace-view-wide-names');
+  await page.reload();
+  await deepest.waitFor();
+  assert.ok(Math.abs((await columnWidth()) - 640) <= 2, 'the width survives a reload');
+  await handle.focus();
+  await page.keyboard.press('ArrowLeft');
+  assert.ok((await columnWidth()) < 630, 'ArrowLeft narrows the column');
+  await handle.dblclick();
+  assert.ok(Math.abs((await columnWidth()) - defaultWidth) <= 2, 'a double-click restores the default width');
 
   // A narrow window stacks the panel under the waterfall.
   await page.setViewportSize({ width: 760, height: 900 });

@@ -11,7 +11,9 @@ export function AttributeTable({ attributes, dropped = 0, label }: { attributes:
         {attributes.map((attribute) => (
           <tr key={attribute.key}>
             <th scope="row" class="mono">{attribute.key}</th>
-            <td class={`mono attr-${attribute.type}`}>{formatAttributeValue(attribute)}</td>
+            <td class={`mono attr-${attribute.type}`}>
+              <AttributeValue attribute={attribute} />
+            </td>
           </tr>
         ))}
         {dropped > 0 && (
@@ -24,4 +26,10 @@ export function AttributeTable({ attributes, dropped = 0, label }: { attributes:
       </tbody>
     </table>
   );
+}
+
+/** A value of several lines (a stack trace) is preformatted, so that its lines stay lines. */
+function AttributeValue({ attribute }: { attribute: TypedAttribute }): JSX.Element {
+  const text = formatAttributeValue(attribute);
+  return text.includes('\n') ? <pre class="attr-pre" tabIndex={0}>{text}</pre> : <>{text}</>;
 }

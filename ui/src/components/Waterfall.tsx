@@ -7,8 +7,10 @@
 import type { JSX } from 'preact';
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { CallTree, SpanNode } from '../api.js';
+import { segmentGeometry } from '../lib/criticalSegments.js';
 import { formatDuration } from '../lib/format.js';
 import { serviceColor } from '../lib/serviceColor.js';
+import { descendantCounts } from '../lib/subtreeSizes.js';
 import { barGeometry, eventMarks, labelPlacement, offsetNs, timeTicks } from '../lib/timeAxis.js';
 import { scrollToRow, virtualWindow } from '../lib/traceRows.js';
 
@@ -16,6 +18,12 @@ const ROW_HEIGHT = 28;
 const INDENT_PX = 14;
 /** Deeper spans stop moving right, so that a very deep chain keeps its names readable. */
 const MAX_INDENT_LEVELS = 24;
+/** The name column's width as the user last dragged it, kept across traces. */
+const LABEL_WIDTH_KEY = 'ducktrace.waterfall.labelWidth';
+const MIN_LABEL_PX = 120;
+/** The timeline keeps at least this much of the waterfall. */
+const MIN_TIMELINE_PX = 160;
+const LABEL_STEP_PX = 24;
 
 interface WaterfallProps {
   trace: CallTree;
@@ -35,6 +43,8 @@ export function Waterfall({ trace, rows, collapsed, parents, selected, matches, 
   const [viewportHeight, setViewportHeight] = useState(600);
   const [focused, setFocused] = useState<number | null>(null);
   const moveFocus = useRef(false);
+  const container = useRef<HTMLDivElement>(null);
+  const [labelWidth, setLabelWidth] = useState<number | null>(storedLabelWidth);
 
   const rowOf = useMemo(() => {
     const positions = new Int32Array(trace.spans.length).fill(-1);
@@ -42,6 +52,7 @@ export function Waterfall({ trace, rows, collapsed, parents, selected, matches, 
     return positions;
   }, [trace, rows]);
   const durationNs = Number(trace.durationNs);
+  const hiddenCounts = useMemo(() => descendantCounts(trace.spans), [trace]);
   const ticks = useMemo(() => timeTicks(durationNs, 6), [durationNs]);
 
   useLayoutEffect(() => {
@@ -74,6 +85,28 @@ export function Waterfall({ trace, rows, collapsed, parents, selected, matches, 
     moveFocus.current = false;
     scroller.current?.querySelector<HTMLElement>(`[data-index="${focused}"]`)?.focus();
   });
+
+  const [shownLabelWidth, setShownLabelWidth] = useState(0);
+  const axisLabel = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const element = axisLabel.current!;
+    const observer = new ResizeObserver(() => setShownLabelWidth(element.offsetWidth));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  const dragging = useRef(false);
+  const resizeTo = (px: number): number => {
+    const total = container.current?.clientWidth ?? px + MIN_TIMELINE_PX;
+    const width = Math.round(Math.max(MIN_LABEL_PX, Math.min(px, total - MIN_TIMELINE_PX)));
+    setLabelWidth(width);
+    return width;
+  };
+  const onResizeKey = (event: KeyboardEvent): void => {
+    const step = event.key === 'ArrowLeft' ? -LABEL_STEP_PX : event.key === 'ArrowRight' ? LABEL_STEP_PX : 0;
+    if (step === 0) return;
+    event.preventDefault();
+    storeLabelWidth(resizeTo(shownLabelWidth + step));
+  };
 
   const range = virtualWindow(scrollTop, viewportHeight, ROW_HEIGHT, rows.length);
   const focusTarget = focused !== null && rowOf[focused]! >= 0 ? focused : selected !== null && rowOf[selected]! >= 0 ? selected : rows[range.start];
@@ -141,6 +174,7 @@ export function Waterfall({ trace, rows, collapsed, parents, selected, matches, 
         trace={trace}
         durationNs={durationNs}
         collapsed={collapsed.has(trace.spans[index]!.spanId)}
+        hiddenCount={hiddenCounts[index]!}
         selected={selected === index}
         match={matches.has(index)}
         focusable={focusable === index}
@@ -156,25 +190,66 @@ export function Waterfall({ trace, rows, collapsed, parents, selected, matches, 
 
   return (
     <div class="waterfall">
-      <div class="wf-axis" aria-hidden="true">
-        <div class="wf-axis-label">Service · operation</div>
-        <div class="wf-axis-ticks">
-          {ticks.map((tick) => (
-            <span class="wf-tick" style={{ left: `${tick.fraction * 100}%` }}>
-              {tick.label}
-            </span>
-          ))}
-        </div>
+      <div class="wf-legend">
+        <span>
+          <span class="wf-legend-path" aria-hidden="true" /> Critical path: the stretches of a span that the trace’s end waited on
+        </span>
+        <span>
+          <span class="wf-legend-event" aria-hidden="true" /> Event
+        </span>
       </div>
-      <div class="wf-viewport">
-        <div class="wf-gridlines" aria-hidden="true">
-          {ticks.map((tick) => (
-            <span style={{ left: `${tick.fraction * 100}%` }} />
-          ))}
+      {/* A dragged width gives way to the timeline's minimum when the window narrows. */}
+      <div class="wf-body" ref={container} style={labelWidth === null ? undefined : { '--wf-label-width': `min(${labelWidth}px, 100% - ${MIN_TIMELINE_PX}px)` }}>
+        <div
+          class="wf-resize"
+          role="separator"
+          aria-orientation="vertical"
+          aria-label="Width of the service and operation column"
+          aria-valuenow={shownLabelWidth}
+          aria-valuemin={MIN_LABEL_PX}
+          title="Drag to resize the column; double-click to reset"
+          tabIndex={0}
+          onPointerDown={(event) => {
+            event.preventDefault();
+            event.currentTarget.setPointerCapture(event.pointerId);
+            dragging.current = true;
+          }}
+          onPointerMove={(event) => {
+            if (dragging.current) resizeTo(event.clientX - container.current!.getBoundingClientRect().left);
+          }}
+          onPointerUp={(event) => {
+            if (!dragging.current) return;
+            dragging.current = false;
+            storeLabelWidth(resizeTo(event.clientX - container.current!.getBoundingClientRect().left));
+          }}
+          onDblClick={() => {
+            setLabelWidth(null);
+            storeLabelWidth(null);
+          }}
+          onKeyDown={onResizeKey}
+        />
+        <div class="wf-axis" aria-hidden="true">
+          <div class="wf-axis-label" ref={axisLabel}>
+            Service · operation
+          </div>
+          <div class="wf-axis-ticks">
+            {ticks.map((tick) => (
+              <span class="wf-tick" style={{ left: `${tick.fraction * 100}%` }}>
+                {tick.label}
+              </span>
+            ))}
+          </div>
         </div>
-        <div class="wf-scroll" ref={scroller} onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}>
-          <div class="wf-spacer" role="tree" aria-label="Spans" aria-multiselectable="false" style={{ height: `${rows.length * ROW_HEIGHT}px` }}>
-            {visible}
+        <div class="wf-viewport">
+          <div class="wf-gridlines" aria-hidden="true">
+            {ticks.map((tick) => (
+              <span style={{ left: `${tick.fraction * 100}%` }} />
+            ))}
+          </div>
+          <div class="wf-scroll" ref={scroller} onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}>
+            <div class="wf-spacer" role="tree" aria-label="Spans" aria-multiselectable="false" style={{ height: `${rows.length * ROW_HEIGHT}px` }}>
+              {visible}
+            </div>
           </div>
         </div>
       </div>
@@ -189,6 +264,8 @@ interface RowProps {
   trace: CallTree;
   durationNs: number;
   collapsed: boolean;
+  /** Spans in the subtree below this one: what collapsing it hides. */
+  hiddenCount: number;
   selected: boolean;
   match: boolean;
   focusable: boolean;
@@ -197,7 +274,7 @@ interface RowProps {
   onKeyDown(event: KeyboardEvent): void;
 }
 
-function Row({ index, row, span, trace, durationNs, collapsed, selected, match, focusable, onSelect, onToggle, onKeyDown }: RowProps): JSX.Element {
+function Row({ index, row, span, trace, durationNs, collapsed, hiddenCount, selected, match, focusable, onSelect, onToggle, onKeyDown }: RowProps): JSX.Element {
   const startNs = offsetNs(trace.startTimeUnixNano, span.startTimeUnixNano);
   const spanDurationNs = Number(span.durationNs);
   const bar = barGeometry(startNs, spanDurationNs, durationNs);
@@ -246,9 +323,16 @@ function Row({ index, row, span, trace, durationNs, collapsed, selected, match, 
           {error && <span class="wf-error-mark" aria-label="error">!</span>}
           {span.name}
         </span>
-        {collapsed && <span class="wf-hidden-count muted" title="children hidden">+{span.childSpanIds.length}</span>}
+        {collapsed && (
+          <span class="wf-hidden-count muted" title={`${hiddenCount} ${hiddenCount === 1 ? 'span' : 'spans'} hidden`}>
+            +{hiddenCount}
+          </span>
+        )}
       </div>
       <div class="wf-timeline">
+        {segmentGeometry(trace.startTimeUnixNano, durationNs, span.criticalPathSegments).map((segment) => (
+          <span class="wf-critical" aria-hidden="true" style={{ left: `${segment.left * 100}%`, width: `${segment.width * 100}%` }} />
+        ))}
         <div
           class="wf-bar"
           style={{ left: `${bar.left * 100}%`, width: `${bar.width * 100}%`, background: color }}
@@ -273,4 +357,23 @@ function Row({ index, row, span, trace, durationNs, collapsed, selected, match, 
       </div>
     </div>
   );
+}
+
+function storedLabelWidth(): number | null {
+  try {
+    const width = Number(localStorage.getItem(LABEL_WIDTH_KEY));
+    return Number.isFinite(width) && width >= MIN_LABEL_PX ? width : null;
+  } catch {
+    // Storage can be refused (privacy settings): the column then starts at its default width.
+    return null;
+  }
+}
+
+function storeLabelWidth(width: number | null): void {
+  try {
+    if (width === null) localStorage.removeItem(LABEL_WIDTH_KEY);
+    else localStorage.setItem(LABEL_WIDTH_KEY, String(width));
+  } catch {
+    // Without storage the width lasts as long as the view.
+  }
 }
