@@ -1,5 +1,5 @@
 /**
- * The README's shell examples, run as a reader would run them, against a server filled by `npm run demo`
+ * The shell examples of the README and of docs/api.md, run as a reader would run them, against a server filled by `npm run demo`
  * (started the README's way, through npm with the server's own port settings): every `sh` block that
  * calls curl runs whole in bash, each curl must be answered 2xx, and each answer of the query API must
  * hold data (a non-empty list somewhere in it), so the manual cannot drift from what the server does.
@@ -47,15 +47,17 @@ after(async () => {
   removeTempDirs();
 });
 
-const blocks = curlBlocks(readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8'));
+/** The manual: the README and the API reference it links to. */
+const MANUAL = ['README.md', 'docs/api.md'];
+const blocks = MANUAL.flatMap((file) => curlBlocks(readFileSync(path.join(REPO_ROOT, file), 'utf8')).map((block) => ({ file, block })));
 
-test('the README has curl examples to check', () => {
-  assert.ok(blocks.length >= 5, `${blocks.length} blocks`);
+test('the README and the API reference have curl examples to check', () => {
+  for (const file of MANUAL) assert.ok(blocks.filter((b) => b.file === file).length >= 5, `${file}: ${blocks.length} blocks`);
 });
 
-describe('README examples answer with data on a demo-filled server', () => {
-  for (const block of blocks) {
-    test(block.split('\n').find((line) => line.trim() !== '' && !line.startsWith('#'))!.slice(0, 100), async () => {
+describe('the manual\'s examples answer with data on a demo-filled server', () => {
+  for (const { file, block } of blocks) {
+    test(`${file}: ${block.split('\n').find((line) => line.trim() !== '' && !line.startsWith('#'))!.slice(0, 100)}`, async () => {
       const dir = mkdtempSync(path.join(outDir, 'block-'));
       // Every curl goes through a function that fails on an HTTP error and keeps a copy of the answer.
       const prelude = `set -euo pipefail
