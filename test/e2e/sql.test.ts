@@ -69,7 +69,7 @@ before(async () => {
   assert.equal(result.status, 200);
   await waitFor(async () => {
     const answer = await ok({ sql: 'SELECT count(*) AS n FROM spans' });
-    return answer.rows[0]?.[0] === String(SPANS) ? true : undefined;
+    return answer.rows[0]?.[0] === SPANS ? true : undefined;
   }, 'the spans to be stored');
 });
 
@@ -80,7 +80,7 @@ after(async () => {
 });
 
 describe('POST /api/v1/sql', () => {
-  test('a SELECT over spans answers with columns, rows, truncated and elapsedMs; BIGINT comes as a string', async () => {
+  test('a SELECT over spans answers with columns, rows, truncated and elapsedMs; a BIGINT that fits a double comes as a number', async () => {
     const answer = await ok({ sql: "SELECT name, duration_ns, status_code, start_time FROM spans WHERE service_name = $1", params: ['web'] });
     assert.deepEqual(answer.columns, [
       { name: 'name', type: 'VARCHAR' },
@@ -89,7 +89,7 @@ describe('POST /api/v1/sql', () => {
       { name: 'start_time', type: 'TIMESTAMP_NS' },
     ]);
     assert.equal(answer.rows.length, 1);
-    assert.deepEqual(answer.rows[0]!.slice(0, 3), ['GET /cart', '9000000123', 2]);
+    assert.deepEqual(answer.rows[0]!.slice(0, 3), ['GET /cart', 9000000123, 2]);
     assert.match(String(answer.rows[0]![3]), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     assert.equal(answer.truncated, false);
     assert.equal(typeof answer.elapsedMs, 'number');
@@ -102,21 +102,36 @@ describe('POST /api/v1/sql', () => {
     });
     assert.deepEqual(answer.rows, [
       ['cache.hit', 'false', 'bool', null, null, false],
-      ['http.response.status_code', '500', 'int', '500', 500, null],
+      ['http.response.status_code', '500', 'int', 500, 500, null],
       ['http.route', '/cart', 'string', null, null, null],
       ['ratio', '0.5', 'double', null, 0.5, null],
     ]);
     const errors = await ok({ sql: "SELECT service_name, count(*) FROM span_attributes WHERE key = 'http.response.status_code' AND int_value >= 220 GROUP BY ALL ORDER BY ALL" });
-    assert.deepEqual(errors.rows, [['cart', '9'], ['web', '1']]);
+    assert.deepEqual(errors.rows, [['cart', 9], ['web', 1]]);
     const resource = await ok({ sql: "SELECT DISTINCT value FROM span_resource_attributes WHERE key = 'service.name' ORDER BY value" });
     assert.deepEqual(resource.rows, [['cart'], ['web']]);
   });
 
   test('utc_now() selects by time whatever the server time zone', async () => {
     const recent = await ok({ sql: 'SELECT count(*) FROM spans WHERE start_time > utc_now() - INTERVAL 5 MINUTE AND start_time < utc_now()' });
-    assert.deepEqual(recent.rows, [[String(SPANS)]]);
+    assert.deepEqual(recent.rows, [[SPANS]]);
     const future = await ok({ sql: 'SELECT count(*) FROM spans WHERE start_time > utc_now()' });
-    assert.deepEqual(future.rows, [['0']]);
+    assert.deepEqual(future.rows, [[0]]);
+  });
+
+  test('comparing start_time with now() is a 400 whose message suggests utc_now()', async () => {
+    const message = await refused({ sql: 'SELECT count(*) FROM spans WHERE start_time > now() - INTERVAL 5 MINUTE' }, /Cannot compare values of type TIMESTAMP_NS and type TIMESTAMP WITH TIME ZONE/);
+    assert.match(message, /Hint: .*utc_now\(\).*start_time > utc_now\(\) - INTERVAL 1 HOUR/s);
+  });
+
+  test('counts and sums are JSON numbers; integers past 2^53 - 1 keep every digit as strings', async () => {
+    const answer = await ok({ sql: 'SELECT count(*) AS spans, sum(duration_ns) AS total, max(duration_ns) * 10000000 AS scaled, sum(duration_ns)::HUGEINT * 1000000000 AS huge FROM spans' });
+    assert.deepEqual(
+      answer.columns.map((c) => c.type),
+      ['BIGINT', 'HUGEINT', 'BIGINT', 'HUGEINT'],
+    );
+    const total = 9_000_000_123 + Array.from({ length: SPANS - 1 }, (_, i) => 1000 + i).reduce((a, b) => a + b, 0);
+    assert.deepEqual(answer.rows, [[SPANS, total, String(9_000_000_123n * 10_000_000n), String(BigInt(total) * 1_000_000_000n)]]);
   });
 
   test('the row cap: limit, then sqlMaxRows, and truncated', async () => {
@@ -143,7 +158,7 @@ describe('POST /api/v1/sql', () => {
     await refused({ sql: 'BEGIN' }, /transaction control/);
     await refused({ sql: 'SELECT 1; DROP TABLE spans' }, /holds 2 statements/);
     const after = await ok({ sql: 'SELECT count(*) FROM spans' });
-    assert.deepEqual(after.rows, [[String(SPANS)]]);
+    assert.deepEqual(after.rows, [[SPANS]]);
   });
 
   test('a bad query is a 400 with DuckDB’s message', async () => {
@@ -175,7 +190,7 @@ describe('POST /api/v1/sql', () => {
     const started = Date.now();
     await refused({ sql: 'SELECT count(*) FROM range(1000000000) a, range(1000000000) b' }, new RegExp(`limit of ${TIMEOUT_MS} ms \\(queryTimeoutMs`), 400, 'query_timeout');
     assert.ok(Date.now() - started < TIMEOUT_MS + 3000, `took ${Date.now() - started} ms`);
-    assert.deepEqual((await ok({ sql: 'SELECT count(*) FROM spans' })).rows, [[String(SPANS)]]);
+    assert.deepEqual((await ok({ sql: 'SELECT count(*) FROM spans' })).rows, [[SPANS]]);
     const health = await fetch(`${server.queryUrl}/healthz`);
     assert.equal(health.status, 200);
   });

@@ -79,7 +79,7 @@ async function refused(request: SqlRequest | string, pattern: RegExp, on: DuckDB
 }
 
 describe('answers', () => {
-  test('columns with DuckDB types; BIGINT as strings, timestamps as text, MAP as key/value pairs', async () => {
+  test('columns with DuckDB types; BIGINT as a number when exact, timestamps as text, MAP as key/value pairs', async () => {
     const answer = await runner.run({
       sql: `SELECT span_id, duration_ns, flags, start_time, sample_weight, attributes, 12345678901234567890::UBIGINT AS u,
               2::HUGEINT ** 100 AS h, {'a': 1, 'b': [1, 2]} AS s, 'NaN'::DOUBLE AS nan
@@ -99,7 +99,7 @@ describe('answers', () => {
     ]);
     const row = answer.rows[0]!;
     assert.equal(row[0], '0000000000000001');
-    assert.equal(row[1], '5000000000');
+    assert.equal(row[1], 5000000000);
     assert.equal(row[2], 1);
     assert.equal(row[3], '2023-11-14 22:13:20');
     assert.equal(row[4], 1);
@@ -109,6 +109,24 @@ describe('answers', () => {
     assert.equal(row[9], 'NaN');
     assert.equal(answer.truncated, false);
     assert.equal(typeof answer.elapsedMs, 'number');
+  });
+
+  test('wide integers and decimals are JSON numbers exactly when a number says the same value', async () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    const answer = await runner.run({
+      sql: `SELECT count(*) AS n, sum(duration_ns) AS total, ${max}::BIGINT AS top, ${max + 1}::BIGINT AS past, -${max}::HUGEINT AS low, -${max + 1}::HUGEINT AS below,
+              ${max}::UBIGINT AS u, 1.50::DECIMAL(10,2) AS d, 0.1::DECIMAL(18,9) AS tenth, 0.0000001::DECIMAL(18,9) AS tiny,
+              1234567890.12345678::DECIMAL(18,8) AS fine, 123456789012345678::DECIMAL(18,0) AS wide, [1::BIGINT, ${max + 2}::BIGINT] AS list,
+              {'c': 7::BIGINT} AS struct
+            FROM spans`,
+    });
+    assert.deepEqual(
+      answer.columns.map((c) => c.type),
+      ['BIGINT', 'HUGEINT', 'BIGINT', 'BIGINT', 'HUGEINT', 'HUGEINT', 'UBIGINT', 'DECIMAL(10,2)', 'DECIMAL(18,9)', 'DECIMAL(18,9)', 'DECIMAL(18,8)', 'DECIMAL(18,0)', 'BIGINT[]', 'STRUCT("c" BIGINT)'],
+      'the type stays the one DuckDB gives',
+    );
+    const total = SPAN_COUNT * 5_000_000_000 + (SPAN_COUNT * (SPAN_COUNT - 1)) / 2;
+    assert.deepEqual(answer.rows[0], [SPAN_COUNT, total, max, String(max + 1), -max, String(-(max + 1)), max, 1.5, 0.1, 1e-7, '1234567890.12345678', '123456789012345678', [1, String(max + 2)], { c: 7 }]);
   });
 
   test('HUGEINT and nanosecond timestamps keep every digit', async () => {
@@ -124,17 +142,17 @@ describe('answers', () => {
     assert.deepEqual(answer.rows, [
       ['big', '9007199254740993', 'int', '9007199254740993', 9007199254740992, null],
       ['cache.hit', 'true', 'bool', null, null, true],
-      ['http.response.status_code', '500', 'int', '500', 500, null],
+      ['http.response.status_code', '500', 'int', 500, 500, null],
       ['http.route', '/r0', 'string', null, null, null],
       ['ratio', '0.25', 'double', null, 0.25, null],
       ['tags', '[{"stringValue":"a"}]', 'array', null, null, null],
     ]);
     const counts = await runner.run({ sql: 'SELECT count(*), count(DISTINCT span_id), min(trace_id), min(service_name), min(name), min(start_time) FROM span_attributes' });
-    assert.deepEqual(counts.rows, [[String(SPAN_COUNT * 6), String(SPAN_COUNT), '00000000000000000000000000000001', 'cart', 'op-0', '2023-11-14 22:13:20']]);
+    assert.deepEqual(counts.rows, [[SPAN_COUNT * 6, SPAN_COUNT, '00000000000000000000000000000001', 'cart', 'op-0', '2023-11-14 22:13:20']]);
     const errors = await runner.run({ sql: "SELECT count(*) FROM span_attributes WHERE key = 'http.response.status_code' AND int_value >= 500" });
-    assert.deepEqual(errors.rows, [[String(SPAN_COUNT / 5)]]);
+    assert.deepEqual(errors.rows, [[SPAN_COUNT / 5]]);
     const resource = await runner.run({ sql: "SELECT key, type, int_value FROM span_resource_attributes WHERE span_id = '0000000000000002' ORDER BY key" });
-    assert.deepEqual(resource.rows, [['host.cpus', 'int', '8'], ['service.name', 'string', null]]);
+    assert.deepEqual(resource.rows, [['host.cpus', 'int', 8], ['service.name', 'string', null]]);
   });
 
   test('a span without attributes has no span_attributes rows', async () => {
@@ -164,7 +182,7 @@ describe('row cap', () => {
     const cut = await runner.run({ sql: 'SELECT * FROM range(100000)', limit: 10 });
     assert.equal(cut.rows.length, 10);
     assert.equal(cut.truncated, true);
-    assert.deepEqual(cut.rows[9], ['9']);
+    assert.deepEqual(cut.rows[9], [9]);
     const exact = await runner.run({ sql: 'SELECT * FROM spans', limit: SPAN_COUNT });
     assert.equal(exact.rows.length, SPAN_COUNT);
     assert.equal(exact.truncated, false);
@@ -198,7 +216,7 @@ describe('time limit', () => {
     assert.equal(error.httpStatus, 400);
     assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
     // The same (only) connection answers next, outside any leftover transaction.
-    assert.deepEqual((await quick.run({ sql: 'SELECT count(*) FROM spans' })).rows, [[String(SPAN_COUNT)]]);
+    assert.deepEqual((await quick.run({ sql: 'SELECT count(*) FROM spans' })).rows, [[SPAN_COUNT]]);
     quick.close();
   });
 });
@@ -206,17 +224,17 @@ describe('time limit', () => {
 describe('parameters', () => {
   test('positional and named JSON scalars are bound by DuckDB', async () => {
     const positional = await runner.run({ sql: 'SELECT count(*) FROM spans WHERE service_name = $1 AND duration_ns > $2 AND $3 AND $4 IS NULL', params: ['cart', 5_000_000_000, true, null] });
-    assert.deepEqual(positional.rows, [[String(SPAN_COUNT / 2)]]);
+    assert.deepEqual(positional.rows, [[SPAN_COUNT / 2]]);
     const named = await runner.run({ sql: "SELECT $n + 1 AS a, $big AS b, $x * 2 AS c, $s || '!' AS d", params: { n: 41, big: 2 ** 40, x: 1.25, s: "it's" } });
-    assert.deepEqual(named.rows, [[42, '1099511627776', 2.5, "it's!"]]);
+    assert.deepEqual(named.rows, [[42, 1099511627776, 2.5, "it's!"]]);
     const question = await runner.run({ sql: 'SELECT ? AS a, ? AS b', params: ['x', false] });
     assert.deepEqual(question.rows, [['x', false]]);
   });
 
   test('a parameter is data, never SQL', async () => {
     const answer = await runner.run({ sql: 'SELECT count(*) FROM spans WHERE name = $1', params: ["x'; DROP TABLE spans; --"] });
-    assert.deepEqual(answer.rows, [['0']]);
-    assert.deepEqual((await runner.run({ sql: 'SELECT count(*) FROM spans' })).rows, [[String(SPAN_COUNT)]]);
+    assert.deepEqual(answer.rows, [[0]]);
+    assert.deepEqual((await runner.run({ sql: 'SELECT count(*) FROM spans' })).rows, [[SPAN_COUNT]]);
   });
 
   test('missing, extra and unknown parameters are refused with the statement’s parameter names', async () => {
@@ -310,10 +328,24 @@ describe('read-only without the guard (statement type, read-only transaction, ro
     await refused('-- only a comment', /no statement/);
   });
 
+  test('comparing a span time with now() or current_timestamp suggests utc_now(), which works', async () => {
+    for (const sql of [
+      'SELECT count(*) FROM spans WHERE start_time > now() - INTERVAL 1 HOUR',
+      'SELECT count(*) FROM spans WHERE current_timestamp < start_time',
+      'SELECT count(*) FROM spans WHERE start_time BETWEEN now() - INTERVAL 1 HOUR AND now()',
+    ]) {
+      const error = await refused(sql, /(compare|mix) values of type .*TIMESTAMP WITH TIME ZONE.*\n\nHint: .*utc_now\(\)/s);
+      assert.equal(error.httpStatus, 400);
+    }
+    await refused('SELECT nope FROM spans', /^(?![\s\S]*utc_now)/);
+    const fixed = await runner.run({ sql: 'SELECT count(*) FROM spans WHERE start_time < utc_now() AND start_time > utc_now() - INTERVAL 100000 DAY' });
+    assert.deepEqual(fixed.rows, [[SPAN_COUNT]]);
+  });
+
   test('the spans are unchanged and no transaction is left open', async () => {
     const count = await raw.runAndReadAll('SELECT count(*), sum(duration_ns) FROM spans');
     assert.deepEqual(count.getRows().map((r) => r.map(String)), [[String(SPAN_COUNT), String(SPAN_COUNT * 5_000_000_000 + (SPAN_COUNT * (SPAN_COUNT - 1)) / 2)]]);
-    assert.deepEqual((await runner.run({ sql: 'SELECT count(*) FROM spans' })).rows, [[String(SPAN_COUNT)]]);
+    assert.deepEqual((await runner.run({ sql: 'SELECT count(*) FROM spans' })).rows, [[SPAN_COUNT]]);
   });
 });
 

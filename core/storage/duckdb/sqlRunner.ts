@@ -15,11 +15,18 @@
  *
  * Rows are streamed and conversion stops after the row cap plus one, so a huge result is never
  * materialized; the statement is interrupted when it runs past the time limit.
+ *
+ * Values are JSON as DuckDB's JSON converter makes them, except that 64- and 128-bit integers and
+ * decimals come as numbers when a JSON number says exactly the same value (integers within ±(2^53-1),
+ * decimals whose shortest double text is the decimal itself): counts and sums read as numbers, while
+ * larger values keep every digit as strings. The column type tells a client which family it reads.
  */
 import {
   BIGINT,
   BOOLEAN,
   DOUBLE,
+  DuckDBDecimalValue,
+  DuckDBTypeId,
   INTEGER,
   JsonDuckDBValueConverter,
   StatementType,
@@ -28,6 +35,7 @@ import {
   type DuckDBPreparedStatement,
   type DuckDBType,
   type DuckDBValue,
+  type DuckDBValueConverter,
   type Json,
 } from '@duckdb/node-api';
 import { DucktraceError } from '../../errors.js';
@@ -163,7 +171,7 @@ export class DuckDBSqlRunner implements SqlRunner {
       while (rows.length <= cap) {
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
-        for (const row of chunk.convertRows(JsonDuckDBValueConverter)) {
+        for (const row of chunk.convertRows(jsonWithExactNumbers)) {
           rows.push(row);
           if (rows.length > cap) break;
         }
@@ -301,6 +309,32 @@ export class DuckDBSqlRunner implements SqlRunner {
   }
 }
 
+const WIDE_INTEGERS: ReadonlySet<DuckDBTypeId> = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** JSON values, with wide integers and decimals as numbers where a number is exact (see the header). */
+const jsonWithExactNumbers: DuckDBValueConverter<Json> = (value, type, converter) => {
+  if (typeof value === 'bigint' && WIDE_INTEGERS.has(type.typeId) && value <= MAX_EXACT && value >= -MAX_EXACT) return Number(value);
+  if (value instanceof DuckDBDecimalValue) {
+    const number = exactNumber(value);
+    if (number !== null) return number;
+  }
+  return JsonDuckDBValueConverter(value, type, converter);
+};
+
+/** The decimal as a number when the number's JSON text reads back as exactly the decimal; else null. */
+function exactNumber(decimal: DuckDBDecimalValue): number | null {
+  const number = Number(decimal.toString());
+  if (!Number.isFinite(number)) return null;
+  // String(number) is what JSON.stringify writes: digits × 10^exponent, compared as integers.
+  const [mantissa = '', exponentText = '0'] = String(number).split('e');
+  const [whole = '', fraction = ''] = mantissa.split('.');
+  const digits = BigInt(whole + fraction);
+  const shift = Number(exponentText) - fraction.length + decimal.scale;
+  const same = shift >= 0 ? digits * 10n ** BigInt(shift) === decimal.value : digits === decimal.value * 10n ** BigInt(-shift);
+  return same ? number : null;
+}
+
 async function extractStatements(connection: DuckDBConnection, sql: string) {
   return connection.extractStatements(sql).catch((error: Error) => {
     // The binding reports zero statements (only whitespace, comments or semicolons) without a message.
@@ -397,5 +431,12 @@ function explain(error: unknown): Error {
   if (error instanceof DucktraceError) return error;
   const message = (error as Error).message ?? String(error);
   if (/^(INTERNAL|FATAL) Error/i.test(message)) return error as Error;
-  return new DucktraceError('invalid_argument', message.replace(/^Failed to extract statements: /, ''));
+  const text = message.replace(/^Failed to extract statements: /, '');
+  return new DucktraceError('invalid_argument', TIME_ZONE_MIX.test(text) ? `${text}\n\n${UTC_NOW_HINT}` : text);
 }
+
+/** DuckDB refusing to compare a span time (a TIMESTAMP without zone) with now() or current_timestamp. */
+const TIME_ZONE_MIX = /Cannot (?:compare|mix) values of type (?=[^\n]*TIMESTAMP WITH TIME ZONE)(?=[^\n]*TIMESTAMP(?:_NS|_MS|_S)?\b(?! WITH))/;
+const UTC_NOW_HINT =
+  'Hint: span times such as start_time are TIMESTAMP_NS in UTC, while now() and current_timestamp are TIMESTAMP WITH TIME ZONE. ' +
+  'Compare them with utc_now(), the current UTC time as a TIMESTAMP: WHERE start_time > utc_now() - INTERVAL 1 HOUR';
