@@ -33,7 +33,7 @@ let outDir: string;
 
 before(async () => {
   server = await startServer();
-  const env = { ...process.env, DUCKTRACE_HOST: '127.0.0.1', DUCKTRACE_OTLP_HTTP_PORT: String(server.ports.otlpHttp) };
+  const env: NodeJS.ProcessEnv = { ...process.env, DUCKTRACE_HOST: '127.0.0.1', DUCKTRACE_OTLP_HTTP_PORT: String(server.ports.otlpHttp) };
   delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const demo = await run('npm', ['run', '--silent', 'demo', '--', '--traces', String(DEMO_TRACES)], { cwd: REPO_ROOT, env });
   assert.match(demo.stdout, new RegExp(`Sent ${DEMO_TRACES} traces .* to http://127\\.0\\.0\\.1:${server.ports.otlpHttp}/v1/traces`));
