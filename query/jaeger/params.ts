@@ -54,6 +54,14 @@ export function parseLookback(value: string, parameter = 'lookback'): bigint | u
   return ns;
 }
 
+/** strconv.ParseBool's spellings, which Jaeger and grpc-gateway accept for bool parameters; absent is false. */
+export function parseGoBool(value: string | undefined, parameter: string): boolean {
+  if (value === undefined) return false;
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
+  throw invalid(parameter, `"${value.slice(0, 64)}" is not true or false`);
+}
+
 /** A Go (or protobuf JSON) duration, `100ms`, `1.5s`, `0.1s`. */
 export function parseGoDuration(value: string, parameter: string): bigint {
   return parseDuration(value, parameter);

@@ -1,4 +1,7 @@
-/** api_v3 shapes (grpc-gateway JSON): the error object and trace summaries. Pure. */
+/**
+ * api_v3 shapes as Jaeger's HTTP gateway writes them (protobuf JSON of jaeger.api_v3): the error object
+ * and FindTraceSummariesResponse. Pure.
+ */
 import type { TraceSummary } from '../services/search.js';
 
 export interface V3Error {
@@ -9,49 +12,52 @@ export function v3Error(httpCode: number, message: string): V3Error {
   return { error: { httpCode, message } };
 }
 
-/** A trace summary with protobuf-JSON times: RFC 3339 with nanoseconds, and a Duration such as "0.012500000s". */
+/** jaeger.api_v3.ServiceSummary. */
+export interface V3ServiceSummary {
+  name: string;
+  spanCount: number;
+  errorSpanCount: number;
+}
+
+/**
+ * jaeger.api_v3.TraceSummary. The two times are fixed64 Unix nanoseconds, which protobuf JSON writes as
+ * decimal strings. Every field is written, zeros and empty names too, which protobuf JSON allows.
+ */
 export interface V3TraceSummary {
   traceId: string;
+  /** Empty when the trace has no root span (no span without a parent), as in Jaeger. */
   rootServiceName: string;
-  rootSpanName: string;
-  /** False when the root span has not arrived: the root fields then name the earliest span. */
-  hasRoot: boolean;
-  startTime: string;
-  duration: string;
+  rootOperationName: string;
+  minStartTimeUnixNano: string;
+  maxEndTimeUnixNano: string;
   spanCount: number;
-  errorCount: number;
-  orphanCount: number;
-  services: Array<{ serviceName: string; spanCount: number; errorCount: number }>;
+  errorSpanCount: number;
+  orphanSpanCount: number;
+  /** Sorted by name, as search gives them. */
+  services: V3ServiceSummary[];
+}
+
+/** jaeger.api_v3.FindTraceSummariesResponse: the HTTP gateway answers it bare, without a `result` wrapper. */
+export interface V3TraceSummaries {
+  summaries: V3TraceSummary[];
 }
 
 export function toV3TraceSummary(summary: TraceSummary): V3TraceSummary {
+  const startNs = BigInt(summary.startTimeUnixNano);
   return {
     traceId: summary.traceId,
-    rootServiceName: summary.rootService,
-    rootSpanName: summary.rootOperation,
-    hasRoot: summary.hasRoot,
-    startTime: rfc3339Nano(BigInt(summary.startTimeUnixNano)),
-    duration: protoDuration(BigInt(summary.durationNs)),
+    // Our summary falls back to the earliest span when the root is missing; Jaeger names no root then.
+    rootServiceName: summary.hasRoot ? summary.rootService : '',
+    rootOperationName: summary.hasRoot ? summary.rootOperation : '',
+    minStartTimeUnixNano: startNs.toString(),
+    maxEndTimeUnixNano: (startNs + BigInt(summary.durationNs)).toString(),
     spanCount: summary.spanCount,
-    errorCount: summary.errorCount,
-    orphanCount: summary.orphanCount,
-    services: summary.services.map((s) => ({ serviceName: s.service, spanCount: s.spanCount, errorCount: s.errorCount })),
+    errorSpanCount: summary.errorCount,
+    orphanSpanCount: summary.orphanCount,
+    services: summary.services.map((s) => ({ name: s.service, spanCount: s.spanCount, errorSpanCount: s.errorCount })),
   };
 }
 
-const NS_PER_S = 1_000_000_000n;
-
-/** Unix nanoseconds as RFC 3339 UTC with all nine fraction digits. */
-export function rfc3339Nano(ns: bigint): string {
-  const seconds = ns / NS_PER_S - (ns % NS_PER_S < 0n ? 1n : 0n);
-  const fraction = ns - seconds * NS_PER_S;
-  const whole = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
-  return `${whole}.${fraction.toString().padStart(9, '0')}Z`;
-}
-
-/** Nanoseconds as a protobuf JSON Duration: seconds with nine fraction digits, e.g. "1.500000000s". */
-export function protoDuration(ns: bigint): string {
-  const sign = ns < 0n ? '-' : '';
-  const abs = ns < 0n ? -ns : ns;
-  return `${sign}${abs / NS_PER_S}.${(abs % NS_PER_S).toString().padStart(9, '0')}s`;
+export function toV3TraceSummaries(summaries: TraceSummary[]): V3TraceSummaries {
+  return { summaries: summaries.map(toV3TraceSummary) };
 }

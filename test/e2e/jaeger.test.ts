@@ -9,6 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type HrTime } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { jaegerProtoRoot, readProto3Json } from '../fixtures/jaeger/protos.js';
+import { uiTraceSummaries } from '../fixtures/jaeger/uiClient.js';
 import { getJson, hrAdd, hrTimeToNs, makeProvider, removeTempDirs, startServer, waitFor, type ServerHandle, type TestProvider } from '../helpers/server.js';
 
 let server: ServerHandle;
@@ -388,31 +390,47 @@ describe('api_v3', () => {
     assert.deepEqual(none.body, { result: { resourceSpans: [] } });
   });
 
-  test('trace summaries', async () => {
-    const response = await api<{ result: { traceSummaries: Array<Record<string, unknown>> } }>(
-      `/api/v3/trace-summaries?query.serviceName=checkout&query.attributes=${encodeURIComponent('{"error":"true"}')}&query.searchDepth=1`,
+  test("trace summaries: Jaeger's FindTraceSummariesResponse, as Jaeger UI v2.19+ searches with it", async () => {
+    const min = new Date(Date.now() - 3_600_000).toISOString();
+    const max = new Date().toISOString();
+    // The request Jaeger UI's v3 client sends for a search (packages/jaeger-ui/src/api/v3/client.ts).
+    const response = await api<unknown>(
+      `/api/v3/trace-summaries?query.serviceName=checkout&query.startTimeMin=${min}&query.startTimeMax=${max}&query.searchDepth=1&query.attributes=${encodeURIComponent('{"error":"true"}')}`,
     );
     assert.equal(response.status, 200);
     const s = sent[4]!;
     const root = s.spans.find((span) => span.name === 'POST /checkout')!;
     const startNs = hrTimeToNs(root.startTime);
-    assert.deepEqual(response.body.result.traceSummaries, [
-      {
-        traceId: s.traceId,
-        rootServiceName: 'checkout',
-        rootSpanName: 'POST /checkout',
-        hasRoot: true,
-        startTime: `${new Date(Number(startNs / 1_000_000n)).toISOString().slice(0, 19)}.${String(startNs % 1_000_000_000n).padStart(9, '0')}Z`,
-        duration: `0.0${s.rootMs}000000s`,
-        spanCount: 3,
-        errorCount: 1,
-        orphanCount: 0,
-        services: [
-          { serviceName: 'checkout', spanCount: 2, errorCount: 1 },
-          { serviceName: 'payments', spanCount: 1, errorCount: 0 },
-        ],
-      },
-    ]);
+    assert.deepEqual(response.body, {
+      summaries: [
+        {
+          traceId: s.traceId,
+          rootServiceName: 'checkout',
+          rootOperationName: 'POST /checkout',
+          minStartTimeUnixNano: startNs.toString(),
+          maxEndTimeUnixNano: hrTimeToNs(root.endTime).toString(),
+          spanCount: 3,
+          errorSpanCount: 1,
+          orphanSpanCount: 0,
+          services: [
+            { name: 'checkout', spanCount: 2, errorSpanCount: 1 },
+            { name: 'payments', spanCount: 1, errorSpanCount: 0 },
+          ],
+        },
+      ],
+    });
+    const proto = jaegerProtoRoot();
+    const message = readProto3Json(proto, 'jaeger.api_v3.FindTraceSummariesResponse', response.body);
+    assert.deepEqual(proto.lookupType('jaeger.api_v3.FindTraceSummariesResponse').toObject(message, { longs: String, defaults: true, arrays: true }), response.body);
+    const rows = uiTraceSummaries(response.body);
+    assert.deepEqual(
+      rows.map((r) => [r.traceID, r.traceName, r.startTime, r.duration, r.spanCount, r.errorSpanCount]),
+      [[s.traceId, 'checkout: POST /checkout', Number(startNs / 1000n), s.rootMs * 1000, 3, 1]],
+    );
+    const all = await api<unknown>(`/api/v3/trace-summaries?query.serviceName=payments&query.startTimeMin=${min}&query.startTimeMax=${max}&query.searchDepth=20`);
+    assert.deepEqual(new Set(uiTraceSummaries(all.body).map((r) => r.traceID)), idsWhere(() => true));
+    const none = await api(`/api/v3/trace-summaries?query.serviceName=nobody&query.startTimeMin=${min}&query.startTimeMax=${max}`);
+    assert.deepEqual(none.body, { summaries: [] });
   });
 
   test('bad parameters: 400 in the grpc-gateway error shape, naming the parameter', async () => {

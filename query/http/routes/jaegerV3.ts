@@ -1,16 +1,17 @@
 /**
  * Jaeger's api_v3 over HTTP (grpc-gateway JSON, what current Jaeger UI calls): traces as OTLP/JSON under
- * `result`, errors as `{error: {httpCode, message}}`. Parameters are taken in their proto (snake_case)
- * and JSON (camelCase) spellings; unknown ones are ignored, as Jaeger ignores them.
+ * `result`, trace summaries as FindTraceSummariesResponse, errors as `{error: {httpCode, message}}`.
+ * Parameters are taken in their proto (snake_case) and JSON (camelCase) spellings; unknown ones are
+ * ignored, as Jaeger ignores them.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { DucktraceError } from '../../../core/errors.js';
 import type { SpanRow } from '../../../core/model/span.js';
 import { adjustedRows } from '../../jaeger/adjustedRows.js';
 import { jaegerSpanKind } from '../../jaeger/model.js';
-import { eitherSpelling, optional, parseGoDuration, parseJaegerTraceId, parseLimit, parseTagsJson, translateTags, type QueryValue } from '../../jaeger/params.js';
+import { eitherSpelling, optional, parseGoBool, parseGoDuration, parseJaegerTraceId, parseLimit, parseTagsJson, translateTags, type QueryValue } from '../../jaeger/params.js';
 import { findTraces } from '../../jaeger/search.js';
-import { toV3TraceSummary, v3Error } from '../../jaeger/v3.js';
+import { toV3TraceSummaries, v3Error } from '../../jaeger/v3.js';
 import { listOperations, listServices, parseSpanKind } from '../../services/catalog.js';
 import { buildCallTree } from '../../services/callTree.js';
 import { toOtlpJson } from '../../services/otlpJson.js';
@@ -19,14 +20,6 @@ import type { TraceSearch, TraceSummary } from '../../services/search.js';
 import type { QueryContext, QueryString } from '../queryContext.js';
 
 const DEFAULT_LIMIT = 20;
-
-/** strconv.ParseBool's spellings, which grpc-gateway accepts for bool fields. */
-function parseBool(value: string | undefined, parameter: string): boolean {
-  if (value === undefined) return false;
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
-  throw invalid(parameter, `"${value.slice(0, 64)}" is not true or false`);
-}
 
 /** Both spellings of each query.* field; the first is the proto name. */
 const FIND_FIELDS = {
@@ -91,7 +84,7 @@ export const jaegerV3Routes: FastifyPluginAsync<{ context: QueryContext }> = asy
         limit: parseLimit(limit.value, limit.name, { defaultLimit: DEFAULT_LIMIT, max: context.limits.maxSearchLimit }),
       },
       filters: tags.spanFilters,
-      raw: parseBool(raw.value, raw.name),
+      raw: parseGoBool(raw.value, raw.name),
     };
   };
 
@@ -116,7 +109,7 @@ export const jaegerV3Routes: FastifyPluginAsync<{ context: QueryContext }> = asy
     const startNs = start.value === undefined ? undefined : parseTime(start.value, start.name);
     const endNs = end.value === undefined ? undefined : parseTime(end.value, end.name);
     if (startNs !== undefined && endNs !== undefined && startNs >= endNs) throw invalid(start.name, `must be before ${end.name}`);
-    const rawTraces = parseBool(raw.value, raw.name);
+    const rawTraces = parseGoBool(raw.value, raw.name);
     const rows = await context.reader.getTraceSpans(traceId);
     // The time window says where to look: a trace none of whose spans start in it is not found.
     const inWindow = rows.some((r) => (startNs === undefined || r.startTimeUnixNano >= startNs) && (endNs === undefined || r.startTimeUnixNano <= endNs));
@@ -140,8 +133,9 @@ export const jaegerV3Routes: FastifyPluginAsync<{ context: QueryContext }> = asy
     return { result: toOtlpJson(rows) };
   });
 
+  // As Jaeger's gateway: FindTraceSummariesResponse itself, not under `result` as the streamed traces are.
   app.get<{ Querystring: QueryString }>('/api/v3/trace-summaries', async (request) => {
     const { found } = await search(request.query);
-    return { result: { traceSummaries: found.map(toV3TraceSummary) } };
+    return toV3TraceSummaries(found);
   });
 };
