@@ -167,3 +167,59 @@ test('every example query runs', async () => {
     assert.equal(answer.status, 200, `${example.title}: ${JSON.stringify(answer.body)}`);
   }
 });
+
+test('trace and span ids in results open the trace; the result downloads as CSV', async (t) => {
+  const browser = await openBrowser(t);
+  if (browser === null) return;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const errors = watchPageErrors(page);
+  const sql = "SELECT trace_id, span_id, parent_span_id, name FROM spans WHERE parent_span_id <> '' ORDER BY start_time, span_id LIMIT 3";
+  const expected = await postSql(sql);
+  assert.equal(expected.status, 200);
+  await page.goto(`${server!.queryUrl}/sql?q=${encodeURIComponent(sql)}`);
+  await page.locator('table.sql-result').waitFor();
+  const hrefs = await page.locator('table.sql-result tbody tr').evaluateAll((rows) =>
+    rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.querySelector('a')?.getAttribute('href') ?? null)),
+  );
+  assert.deepEqual(
+    hrefs,
+    expected.body.rows.map(([traceId, spanId, parentId]) => [`/trace/${traceId}`, `/trace/${traceId}?span=${spanId}`, `/trace/${traceId}?span=${parentId}`, null]),
+  );
+  await screenshot(page, 'sql-console-links');
+  // A span id opens its trace with that span selected.
+  const [traceId, spanId] = expected.body.rows[0] as [string, string];
+  await page.locator('table.sql-result tbody tr').first().locator('td').nth(1).getByRole('link').click();
+  await page.waitForURL(`${server!.queryUrl}/trace/${traceId}?span=${spanId}`);
+  await page.locator(`[role=treeitem][data-span-id="${spanId}"][aria-selected=true]`).waitFor();
+  await page.goBack();
+
+  // CSV: the columns and rows as shown, quoted where needed; counts as numbers.
+  const tricky = `SELECT 42 AS n, count(*) AS spans, 'a,b' AS comma, 'say "hi"' AS quote, 'two' || chr(10) || 'lines' AS lines, NULL AS nothing, [1, 2] AS list FROM spans`;
+  await typeQuery(page, tricky);
+  await page.keyboard.press('Control+Enter');
+  await page.locator('table.sql-result th', { hasText: 'nothing' }).waitFor();
+  const answer = await postSql(tricky);
+  const spans = answer.body.rows[0]![1];
+  assert.equal(typeof spans, 'number', 'count(*) comes as a JSON number');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  assert.equal(download.suggestedFilename(), 'ducktrace-sql.csv');
+  const file = await download.path();
+  const { readFile } = await import('node:fs/promises');
+  assert.equal(await readFile(file, 'utf8'), `n,spans,comma,quote,lines,nothing,list\r\n42,${spans},"a,b","say ""hi""","two\nlines",,"[1,2]"\r\n`);
+  await screenshot(page, 'sql-console-csv');
+
+  // Comparing a span time with now() fails in DuckDB; the message says to use utc_now().
+  await typeQuery(page, 'SELECT count(*) FROM spans WHERE start_time > now() - INTERVAL 1 HOUR');
+  await page.keyboard.press('Control+Enter');
+  await page.locator('.sql-error').waitFor();
+  assert.match(await page.locator('.sql-error').innerText(), /TIMESTAMP WITH TIME ZONE[\s\S]*Hint: .*utc_now\(\)/);
+  await screenshot(page, 'sql-console-utc-hint');
+
+  // A truncated result says that only its shown rows go into the file.
+  await typeQuery(page, 'SELECT * FROM range(1000)');
+  await page.keyboard.press('Control+Enter');
+  await page.locator('.sql-truncated').waitFor();
+  assert.equal(await page.locator('.sql-csv').innerText(), `Download CSV (first ${ROW_CAP} rows)`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -10,7 +10,7 @@ import { SqlResultTable } from '../components/SqlResultTable.js';
 import { SqlSchema } from '../components/SqlSchema.js';
 import { useApi, type Loadable } from '../components/useApi.js';
 import { insertName } from '../lib/editorText.js';
-import { resultSummary } from '../lib/sqlCells.js';
+import { resultSummary, toCsv } from '../lib/sqlCells.js';
 import { SQL_EXAMPLES } from '../lib/sqlExamples.js';
 import { quoteIdentifier } from '../lib/sqlSchema.js';
 import { hrefOf, navigate } from '../router.js';
@@ -99,9 +99,12 @@ function SqlOutcome({ result }: { result: Loadable<SqlResult> }): JSX.Element {
     case 'ready':
       return (
         <div class="sql-outcome">
-          <p class="sql-status" role="status">
-            {resultSummary(result.data)}
-          </p>
+          <div class="sql-result-bar">
+            <p class="sql-status" role="status">
+              {resultSummary(result.data)}
+            </p>
+            {result.data.columns.length > 0 && <CsvDownload result={result.data} />}
+          </div>
           {result.data.truncated && (
             <p class="sql-truncated" role="note">
               Truncated: the server returned only the first {result.data.rows.length} rows. Add a <code>LIMIT</code> or aggregate to see what you need.
@@ -112,6 +115,24 @@ function SqlOutcome({ result }: { result: Loadable<SqlResult> }): JSX.Element {
         </div>
       );
   }
+}
+
+/** The rows shown, as a CSV file the browser saves; a truncated result says that only those rows go in. */
+function CsvDownload({ result }: { result: SqlResult }): JSX.Element {
+  const save = (): void => {
+    const url = URL.createObjectURL(new Blob([toCsv(result)], { type: 'text/csv;charset=utf-8' }));
+    const anchor = document.createElement('a');
+    anchor.href = url;
+    anchor.download = 'ducktrace-sql.csv';
+    anchor.click();
+    // The click has handed the file to the browser's download by the next task.
+    setTimeout(() => URL.revokeObjectURL(url), 0);
+  };
+  return (
+    <button type="button" class="sql-csv" onClick={save} title={result.truncated ? `Only the ${result.rows.length} rows shown go into the file` : undefined}>
+      Download CSV{result.truncated ? ` (first ${result.rows.length} rows)` : ''}
+    </button>
+  );
 }
 
 /** The server's message, kept as written: DuckDB's parser errors point at the spot with a caret on the next line. */
