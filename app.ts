@@ -76,16 +76,18 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   metrics.gauge('process_resident_memory_bytes', 'Resident memory of the server process.', () => process.memoryUsage.rss());
   metrics.gauge('ducktrace_dependency_pairing_spans', 'Spans held in memory to pair with a parent or child from a later batch, for the dependency graph.', () => writer.pairingSpans);
 
-  const countCorruption = metrics.counter('ducktrace_wal_corruptions_total', 'Corrupt or truncated write-ahead log tails skipped at start.');
+  const countCorruption = metrics.counter('ducktrace_wal_corruptions_total', 'Damaged stretches of write-ahead log segments skipped at start.');
+  const countSkippedBytes = metrics.counter('ducktrace_wal_skipped_bytes_total', 'Bytes of damaged write-ahead log records skipped at start.');
   const opened = config.walEnabled
     ? await WriteAheadLog.open({
         dir: join(config.dataDir, 'wal'),
         segmentBytes: config.walSegmentBytes,
         maxDiskBytes: config.walMaxBytes,
         groupCommitMs: config.walGroupCommitMs,
-        onCorruption: (message) => {
+        onCorruption: (message, skippedBytes) => {
           countCorruption();
-          log(`ducktrace: WRITE-AHEAD LOG CORRUPTION: ${message}; the rest of that segment was skipped, everything before it recovered`);
+          countSkippedBytes(skippedBytes);
+          log(`ducktrace: WRITE-AHEAD LOG CORRUPTION: ${message}; every intact record before and after it is recovered`);
         },
       })
     : null;

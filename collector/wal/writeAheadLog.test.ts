@@ -11,7 +11,7 @@ import { DucktraceError, ERROR_CATALOG } from '../../core/errors.js';
 import type { SpanRow } from '../../core/model/span.js';
 import { generateTraces, spanRow } from '../../test/fixtures/generatedTraces.js';
 import { crashRecordSpans } from './crashChild.js';
-import { RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES, WriteAheadLog, encodeFrame, segmentFileName, type WalOptions } from './writeAheadLog.js';
+import { DAMAGED_DIR, RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES, WriteAheadLog, encodeFrame, segmentFileName, type WalOptions } from './writeAheadLog.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const T0 = 1_700_000_000_000_000_000n;
@@ -253,7 +253,7 @@ test('a truncated tail is skipped with onCorruption; everything before it and la
   const corruption: string[] = [];
   const { wal, recovered } = await open(dir, {}, corruption);
   assert.equal(corruption.length, 1, corruption.join('\n'));
-  assert.match(corruption[0]!, new RegExp(`${files[0]!.replace('.', '\\.')} is corrupt at offset ${lastOffset}\\b`));
+  assert.match(corruption[0]!, new RegExp(`${files[0]!.replace('.', '\\.')} is damaged at offset ${lastOffset}\\b`));
   assert.match(corruption[0]!, /past the end of the file/);
   const lost = records[offsets.length - 1]!.id;
   assert.deepEqual(
@@ -275,7 +275,7 @@ test('a truncated tail is skipped with onCorruption; everything before it and la
   await reopened.wal.close();
 });
 
-test('a flipped byte fails the CRC: the rest of that segment is skipped, everything else recovered', async (t) => {
+test('a flipped byte fails one record\'s CRC: that record alone is skipped, kept aside, and every intact record after it recovered', async (t) => {
   const dir = await tempDir(t);
   const records = await writeTwoSegments(dir, 20);
   const files = await segmentFiles(dir);
@@ -288,17 +288,37 @@ test('a flipped byte fails the CRC: the rest of that segment is skipped, everyth
   await fs.writeFile(victim, data);
 
   const corruption: string[] = [];
-  const { wal, recovered } = await open(dir, {}, corruption);
-  assert.equal(corruption.length, 1);
-  assert.match(corruption[0]!, new RegExp(`corrupt at offset ${target}\\b.*CRC mismatch`));
-  assert.deepEqual(
-    recovered,
-    records.filter((_, i) => i === 0 || i >= offsets.length),
-  );
+  const skipped: number[] = [];
+  const { wal, recovered } = await WriteAheadLog.open({ dir, groupCommitMs: 1, onCorruption: (message, bytes) => (corruption.push(message), skipped.push(bytes)) });
+  assert.equal(corruption.length, 1, corruption.join('\n'));
+  assert.match(corruption[0]!, new RegExp(`damaged at offset ${target}\\b.*CRC mismatch.*next intact record is at offset ${offsets[2]}\\b`));
+  assert.deepEqual(skipped, [offsets[2]! - target]);
+  assert.deepEqual(recovered, records.filter((_, i) => i !== 1));
+  const kept = await fs.readFile(path.join(dir, DAMAGED_DIR, `${files[0]}.${target}-${offsets[2]}.damaged`));
+  assert.deepEqual(kept, data.subarray(target, offsets[2]), 'the damaged record\'s bytes are kept as they were');
+  assert.match(corruption[0]!, /kept in .*\.damaged/);
   await wal.close();
 });
 
-test('a frame with a valid CRC whose payload does not decode is skipped as corrupt', async (t) => {
+test('garbage written over the middle of a segment costs only the records it covers', async (t) => {
+  const dir = await tempDir(t);
+  const records = await writeTwoSegments(dir, 20);
+  const files = await segmentFiles(dir);
+  const victim = path.join(dir, files[0]!);
+  const data = await fs.readFile(victim);
+  const offsets = frameOffsets(data);
+  assert.ok(offsets.length >= 4, `${offsets.length} records in the first segment`);
+  // From inside record 1 to inside record 2, including record 2's header: both are lost, none after.
+  data.fill(0x5a, offsets[1]! + 7, offsets[2]! + 12);
+  await fs.writeFile(victim, data);
+  const corruption: string[] = [];
+  const { wal, recovered } = await open(dir, {}, corruption);
+  assert.equal(corruption.length, 1, corruption.join('\n'));
+  assert.deepEqual(recovered.map((r) => r.id), records.filter((_, i) => i !== 1 && i !== 2).map((r) => r.id));
+  await wal.close();
+});
+
+test('a frame with a valid CRC whose payload does not decode is skipped, and the record after it recovered', async (t) => {
   const dir = await tempDir(t);
   const records = await writeTwoSegments(dir, 20);
   const files = await segmentFiles(dir);
@@ -314,8 +334,8 @@ test('a frame with a valid CRC whose payload does not decode is skipped as corru
   const corruption: string[] = [];
   const { wal, recovered } = await open(dir, {}, corruption);
   assert.equal(corruption.length, 1);
-  assert.match(corruption[0]!, new RegExp(`corrupt at offset ${size}\\b.*does not decode`));
-  assert.deepEqual(recovered, records);
+  assert.match(corruption[0]!, new RegExp(`damaged at offset ${size}\\b.*does not decode`));
+  assert.deepEqual(recovered.map((r) => r.id), [...records.map((r) => r.id), records[records.length - 1]!.id + 2n]);
   await wal.close();
 });
 
@@ -332,12 +352,12 @@ test('a repeated frame (an id that does not increase) is reported and not recove
   const corruption: string[] = [];
   const { wal, recovered } = await open(dir, {}, corruption);
   assert.equal(corruption.length, 1);
-  assert.match(corruption[0]!, new RegExp(`corrupt at offset ${data.length}\\b.*does not follow`));
+  assert.match(corruption[0]!, new RegExp(`damaged at offset ${data.length}\\b.*does not follow.*no intact record after it`));
   assert.deepEqual(recovered, records);
   await wal.close();
 });
 
-test('a segment with an unreadable header is reported and removed; other segments are recovered', async (t) => {
+test('a segment with an unreadable header is reported, kept aside and removed; other segments are recovered', async (t) => {
   const dir = await tempDir(t);
   const records = await writeTwoSegments(dir, 20);
   const files = await segmentFiles(dir);
@@ -354,6 +374,7 @@ test('a segment with an unreadable header is reported and removed; other segment
   assert.match(corruption[0]!, /bad magic/);
   assert.deepEqual(recovered, records.slice(inFirst));
   assert.ok(!(await segmentFiles(dir)).includes(files[0]!), 'the unreadable segment is removed');
+  assert.deepEqual(await fs.readFile(path.join(dir, DAMAGED_DIR, `${files[0]}.0-${data.length}.damaged`)), data);
   assert.ok((await fs.readdir(dir)).includes('notes.txt'), 'foreign files are left alone');
   await wal.close();
 });

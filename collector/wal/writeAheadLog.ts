@@ -30,10 +30,11 @@
  *
  * ## Recovery
  * Every segment is read in id order. A record whose header or payload runs past the end of the file,
- * whose magic, CRC or flags are wrong, whose id does not increase, or whose payload does not decode
- * ends the reading of that segment: `onCorruption` is called with the file and offset, the records
- * before it are recovered, and reading continues with the next segment. Open never throws for corrupt
- * data. Whether a record was released before the stop is not recorded, so every surviving record is
+ * whose magic, CRC or flags are wrong, whose id does not increase, or whose payload does not decode is
+ * damaged: the reader skips to the next offset where a whole valid frame starts (the magic, a matching
+ * CRC and an increasing id make a false start all but impossible), so one damaged record costs only
+ * itself. Each skipped stretch is copied to `damaged/` and reported through `onCorruption`. Open never
+ * throws for corrupt data. Whether a record was released before the stop is not recorded, so every surviving record is
  * recovered (and counts as unreleased); the consumer is idempotent by trace id and span id.
  * Open always starts a new segment, so nothing is ever appended after a torn tail.
  *
@@ -68,8 +69,8 @@ export interface WalOptions {
   maxDiskBytes?: number;
   /** Gather appends for up to this long before one write + fsync for all (default 2 ms; 0 = the same event-loop turn). */
   groupCommitMs?: number;
-  /** Called once per corrupt or truncated segment tail found at open: a loud log line and a metric. */
-  onCorruption?: (message: string) => void;
+  /** Called at open once per damaged stretch of a segment that recovery skipped: a loud log line and metrics. */
+  onCorruption?: (message: string, skippedBytes: number) => void;
 }
 
 export interface RecoveredRecord {
@@ -97,6 +98,8 @@ const MAX_RECORD_BYTES = 1024 * 1024 * 1024;
 /** A group commit is started at once, without waiting groupCommitMs, when this much is gathered. */
 const EAGER_COMMIT_BYTES = 8 * 1024 * 1024;
 const SEGMENT_NAME = /^(\d{20})\.wal$/;
+/** Beside the segments: copies of the stretches recovery could not read. */
+export const DAMAGED_DIR = 'damaged';
 
 interface Segment {
   firstId: bigint;
@@ -181,7 +184,8 @@ export class WriteAheadLog {
       if (firstId + 1n > nextId) nextId = firstId + 1n;
       const file = path.join(wal.dir, name);
       const data = await fs.readFile(file);
-      const records = readSegment(data, file, firstId, report);
+      const { records, damaged } = readSegment(data, firstId);
+      for (const range of damaged) report(`WAL segment ${file} is damaged at offset ${range.offset} of ${data.length}: ${range.reason}; ${range.length} bytes skipped, ${await wal.keepDamaged(name, data, range)}`, range.length);
       const segment: Segment = { firstId, file, bytes: data.length, unreleased: new Set(), hasRecords: records.length > 0, deleting: false };
       if (records.length === 0) {
         empty.push(segment);
@@ -211,6 +215,19 @@ export class WriteAheadLog {
       await wal.syncDirectory(wal.dir);
     }
     return { wal, recovered };
+  }
+
+  /** Copies a damaged stretch of a segment to `damaged/` beside the segments, for whoever investigates it; says where. */
+  private async keepDamaged(segmentName: string, data: Buffer, range: DamagedRange): Promise<string> {
+    const dir = path.join(this.dir, DAMAGED_DIR);
+    const file = path.join(dir, `${segmentName}.${range.offset}-${range.offset + range.length}.damaged`);
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(file, data.subarray(range.offset, range.offset + range.length));
+      return `kept in ${file}`;
+    } catch (error) {
+      return `not kept (${(error as Error).message})`;
+    }
   }
 
   /**
@@ -524,80 +541,85 @@ export function encodeFrame(id: bigint, body: Buffer): { frame: Buffer; payloadB
   return { frame, payloadBytes };
 }
 
-/** The records of one segment file up to its end or its first damaged record (reported through onCorruption). */
-export function readSegment(data: Buffer, file: string, firstId: bigint, onCorruption: (message: string) => void): RecoveredRecord[] {
-  const records: RecoveredRecord[] = [];
-  const corrupt = (offset: number, reason: string) =>
-    onCorruption(
-      `WAL segment ${file} is corrupt at offset ${offset} of ${data.length}: ${reason}; skipping the rest of this segment ` +
-        `(${data.length - offset} bytes, ${records.length} records before it recovered)`,
-    );
+/** A stretch of a segment file that held no readable record, and what was wrong with it. */
+export interface DamagedRange {
+  offset: number;
+  length: number;
+  reason: string;
+}
 
-  if (data.length < SEGMENT_HEADER_BYTES) {
-    corrupt(0, `the segment header is truncated (${data.length} of ${SEGMENT_HEADER_BYTES} bytes)`);
-    return records;
+export interface SegmentContents {
+  records: RecoveredRecord[];
+  /** The damaged stretches skipped, in file order. */
+  damaged: DamagedRange[];
+}
+
+/** Why the frame at `offset` cannot be read, or the record and where the next frame starts. */
+function readFrame(data: Buffer, offset: number, previousId: bigint): { error: string } | { record: RecoveredRecord; end: number } {
+  if (data.length - offset < RECORD_HEADER_BYTES) return { error: `a record header is truncated (${data.length - offset} of ${RECORD_HEADER_BYTES} bytes)` };
+  if (data.readUInt32LE(offset) !== RECORD_MAGIC) return { error: 'bad record magic' };
+  const payloadBytes = data.readUInt32LE(offset + 8);
+  const end = offset + RECORD_HEADER_BYTES + payloadBytes;
+  if (end > data.length) return { error: `the record runs past the end of the file (payload of ${payloadBytes} bytes, ${data.length - offset - RECORD_HEADER_BYTES} present)` };
+  const expectedCrc = data.readUInt32LE(offset + 4);
+  const actualCrc = crc32(data.subarray(offset + 8, end));
+  if (expectedCrc !== actualCrc) return { error: `CRC mismatch (stored ${expectedCrc.toString(16)}, computed ${actualCrc.toString(16)})` };
+  const uncompressedBytes = data.readUInt32LE(offset + 12);
+  const id = data.readBigUInt64LE(offset + 16);
+  const flags = data.readUInt32LE(offset + 24);
+  if ((flags & ~FLAG_LZ4) !== 0) return { error: `unknown record flags ${flags.toString(16)}` };
+  if (id <= previousId) return { error: `record id ${id} does not follow ${previousId}` };
+  try {
+    return { record: { id, spans: decodePayload(data.subarray(offset + RECORD_HEADER_BYTES, end), uncompressedBytes, (flags & FLAG_LZ4) !== 0) }, end };
+  } catch (error) {
+    return { error: `the payload does not decode: ${(error as Error).message}` };
   }
-  if (data.readUInt32LE(0) !== SEGMENT_MAGIC) {
-    corrupt(0, 'not a WAL segment (bad magic)');
-    return records;
-  }
+}
+
+const RECORD_MAGIC_BYTES = Buffer.alloc(4);
+RECORD_MAGIC_BYTES.writeUInt32LE(RECORD_MAGIC);
+
+/**
+ * The records of one segment file. A damaged record does not end the reading: the frames are
+ * CRC-checked, so the reader looks for the next offset where a whole valid frame starts and goes on
+ * from there. Each skipped stretch is returned with its reason.
+ */
+export function readSegment(data: Buffer, firstId: bigint): SegmentContents {
+  const records: RecoveredRecord[] = [];
+  const damaged: DamagedRange[] = [];
+  const wholeFile = (reason: string): SegmentContents => ({ records, damaged: [{ offset: 0, length: data.length, reason: `the segment is unreadable: ${reason}` }] });
+
+  if (data.length < SEGMENT_HEADER_BYTES) return wholeFile(`the segment header is truncated (${data.length} of ${SEGMENT_HEADER_BYTES} bytes)`);
+  if (data.readUInt32LE(0) !== SEGMENT_MAGIC) return wholeFile('not a WAL segment (bad magic)');
   const version = data.readUInt16LE(4);
   const headerBytes = data.readUInt16LE(6);
-  if (version !== SEGMENT_VERSION || headerBytes !== SEGMENT_HEADER_BYTES) {
-    corrupt(0, `unsupported segment format version ${version} (header ${headerBytes} bytes)`);
-    return records;
-  }
-  if (data.readUInt32LE(16) !== crc32(data.subarray(0, 16)) || data.readBigUInt64LE(8) !== firstId) {
-    // The records carry their own checksums, so they are still worth reading.
-    onCorruption(`WAL segment ${file} has a damaged header (checksum or first id); reading its records anyway`);
-  }
+  if (version !== SEGMENT_VERSION || headerBytes !== SEGMENT_HEADER_BYTES) return wholeFile(`unsupported segment format version ${version} (header ${headerBytes} bytes)`);
+  // A damaged header's checksum or first id is no reason to give up: the records carry their own checksums.
 
   let offset = SEGMENT_HEADER_BYTES;
   let previousId = firstId - 1n;
   while (offset < data.length) {
-    if (data.length - offset < RECORD_HEADER_BYTES) {
-      corrupt(offset, `a record header is truncated (${data.length - offset} of ${RECORD_HEADER_BYTES} bytes)`);
-      break;
+    const frame = readFrame(data, offset, previousId);
+    if ('record' in frame) {
+      records.push(frame.record);
+      previousId = frame.record.id;
+      offset = frame.end;
+      continue;
     }
-    if (data.readUInt32LE(offset) !== RECORD_MAGIC) {
-      corrupt(offset, 'bad record magic');
-      break;
+    // Resynchronise: the next offset holding the record magic where a whole valid frame starts.
+    let next = -1;
+    for (let candidate = data.indexOf(RECORD_MAGIC_BYTES, offset + 1); candidate >= 0; candidate = data.indexOf(RECORD_MAGIC_BYTES, candidate + 1)) {
+      if ('record' in readFrame(data, candidate, previousId)) {
+        next = candidate;
+        break;
+      }
     }
-    const payloadBytes = data.readUInt32LE(offset + 8);
-    const end = offset + RECORD_HEADER_BYTES + payloadBytes;
-    if (end > data.length) {
-      corrupt(offset, `the record runs past the end of the file (payload of ${payloadBytes} bytes, ${data.length - offset - RECORD_HEADER_BYTES} present)`);
-      break;
-    }
-    const expectedCrc = data.readUInt32LE(offset + 4);
-    const actualCrc = crc32(data.subarray(offset + 8, end));
-    if (expectedCrc !== actualCrc) {
-      corrupt(offset, `CRC mismatch (stored ${expectedCrc.toString(16)}, computed ${actualCrc.toString(16)})`);
-      break;
-    }
-    const uncompressedBytes = data.readUInt32LE(offset + 12);
-    const id = data.readBigUInt64LE(offset + 16);
-    const flags = data.readUInt32LE(offset + 24);
-    if ((flags & ~FLAG_LZ4) !== 0) {
-      corrupt(offset, `unknown record flags ${flags.toString(16)}`);
-      break;
-    }
-    if (id <= previousId) {
-      corrupt(offset, `record id ${id} does not follow ${previousId}`);
-      break;
-    }
-    let spans: SpanRow[];
-    try {
-      spans = decodePayload(data.subarray(offset + RECORD_HEADER_BYTES, end), uncompressedBytes, (flags & FLAG_LZ4) !== 0);
-    } catch (error) {
-      corrupt(offset, `the payload does not decode: ${(error as Error).message}`);
-      break;
-    }
-    records.push({ id, spans });
-    previousId = id;
-    offset = end;
+    const length = (next < 0 ? data.length : next) - offset;
+    damaged.push({ offset, length, reason: next < 0 ? `${frame.error}; no intact record after it` : `${frame.error}; the next intact record is at offset ${next}` });
+    if (next < 0) break;
+    offset = next;
   }
-  return records;
+  return { records, damaged };
 }
 
 function decodePayload(payload: Buffer, uncompressedBytes: number, compressed: boolean): SpanRow[] {

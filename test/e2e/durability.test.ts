@@ -137,7 +137,7 @@ function readWalDir(dataDir: string): { files: string[]; bytes: number; spanKeys
   for (const name of files) {
     const file = join(dir, name);
     bytes += statSync(file).size;
-    for (const record of readSegment(readFileSync(file), file, BigInt(name.slice(0, 20)), () => {})) {
+    for (const record of readSegment(readFileSync(file), BigInt(name.slice(0, 20))).records) {
       for (const span of record.spans) spanKeys.add(key(span.traceId, span.spanId));
     }
   }
