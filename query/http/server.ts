@@ -7,6 +7,7 @@ import type { SqlRunner } from '../../core/storage/duckdb/sqlRunner.js';
 import type { QueryContext } from './queryContext.js';
 import { healthRoutes } from './routes/health.js';
 import { jaegerRoutes } from './routes/jaeger.js';
+import { jaegerMetricsRoutes } from './routes/jaegerMetrics.js';
 import { jaegerV3Routes } from './routes/jaegerV3.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { servicesRoutes } from './routes/services.js';
@@ -33,6 +34,7 @@ export function createQueryServer({ context, metrics, isReady, sql, uiDir }: Que
   app.register(metricsRoutes, { context });
   app.register(jaegerRoutes, { context });
   app.register(jaegerV3Routes, { context });
+  app.register(jaegerMetricsRoutes, { context });
   app.register(sqlRoutes, { sql });
   app.register(uiRoutes, { uiDir });
 

@@ -3,7 +3,7 @@
  * envelope `{data, total, limit, offset, errors}` for answers and errors alike. Unknown parameters are
  * ignored, as Jaeger ignores them: clients send extras (`lookback`, cache busters) freely.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DucktraceError } from '../../../core/errors.js';
 import type { SpanRow } from '../../../core/model/span.js';
 import { envelope, errorEnvelope, jaegerSpanKind, toJaegerTrace, type JaegerTrace } from '../../jaeger/model.js';
@@ -28,13 +28,16 @@ import type { QueryContext, QueryString } from '../queryContext.js';
 /** Jaeger UI's default page size. */
 const DEFAULT_LIMIT = 20;
 
+/** Errors in the classic API's envelope, `{data: null, ..., errors: [{code, msg}]}`, with that status. */
+export async function classicErrorHandler(thrown: FastifyError | Error, _request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const error = thrown as Error & { statusCode?: number };
+  const status = error instanceof DucktraceError ? error.httpStatus : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+  if (status >= 500) console.error(`jaeger query error: ${error.stack ?? error.message}`);
+  return reply.code(status).send(errorEnvelope(status, error.message));
+}
+
 export const jaegerRoutes: FastifyPluginAsync<{ context: QueryContext }> = async (app, { context }) => {
-  app.setErrorHandler(async (thrown, _request, reply) => {
-    const error = thrown as Error & { statusCode?: number };
-    const status = error instanceof DucktraceError ? error.httpStatus : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    if (status >= 500) console.error(`jaeger query error: ${error.stack ?? error.message}`);
-    return reply.code(status).send(errorEnvelope(status, error.message));
-  });
+  app.setErrorHandler(classicErrorHandler);
 
   // Services and operations look back over the widest allowed range, as the native API does.
   const catalogRange = () => {
