@@ -87,7 +87,7 @@ test('a bad duration shows the API message inline; an empty answer says so; load
   const errors = watchPageErrors(page);
 
   await page.goto(`${server!.queryUrl}/search`);
-  await page.getByLabel('Min duration').fill('fast');
+  await page.getByLabel('Trace duration at least').fill('fast');
   await page.getByRole('button', { name: 'Find traces' }).click();
   await page.waitForURL(/minDuration=fast/);
   const alert = page.getByRole('alert');
@@ -110,6 +110,43 @@ test('a bad duration shows the API message inline; an empty answer says so; load
   assert.equal(await page.locator('circle.point.error').count(), await page.locator('tr.trace-row.has-errors').count(), 'traces with errors are the red dots');
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, 'search');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('trace duration and span duration are labelled apart and filter differently', async (t) => {
+  const b = await openBrowser(t);
+  if (!b) return;
+  const page = await b.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = watchPageErrors(page);
+  await page.goto(`${server!.queryUrl}/search?service=checkout-audit&maxDuration=1ms`);
+  await page.getByText('No traces match.').waitFor();
+  // Each search below flips the answer (found / not found), so waiting for the new answer never sees the last one.
+  const expectSearch = async (fields: Record<string, string>, operation: string, found: boolean, why: string): Promise<void> => {
+    await page.getByLabel('Operation', { exact: true }).selectOption(operation);
+    for (const [label, value] of Object.entries(fields)) await page.getByLabel(label, { exact: true }).fill(value);
+    await page.getByRole('button', { name: 'Find traces' }).click();
+    await page.waitForURL((url) => url.searchParams.get('operation') === operation);
+    const answer = found ? row(page, knownTraceId) : page.getByText('No traces match.');
+    await answer.waitFor({ timeout: 10_000 }).catch(() => assert.fail(`${found ? 'expected' : 'did not expect'} the known trace: ${why}`));
+  };
+  await page.locator('#search-operation option', { hasText: 'validate' }).waitFor({ state: 'attached' });
+
+  // The known trace lasts 12 ms; its "validate" span 3 ms, its root "POST /audit" 12 ms.
+  await expectSearch({ 'Trace duration at most': '', 'Trace duration at least': '10ms' }, 'validate', true, 'the trace lasts over 10 ms');
+  assert.equal(new URL(page.url()).searchParams.get('minDuration'), '10ms');
+  await expectSearch({ 'Trace duration at least': '', 'Span duration at least': '10ms' }, 'validate', false, 'validate itself lasts 3 ms');
+  assert.deepEqual([new URL(page.url()).searchParams.get('spanMinDuration'), new URL(page.url()).searchParams.get('minDuration')], ['10ms', null]);
+  await expectSearch({ 'Span duration at least': '2ms', 'Span duration at most': '3ms' }, 'validate', true, 'validate lasts 3 ms');
+  await expectSearch({ 'Span duration at least': '' }, 'POST /audit', false, 'the root span lasts 12 ms, over the 3 ms at most');
+
+  // A reload keeps both ranges in their own fields.
+  await page.goto(`${server!.queryUrl}/search?service=checkout-audit&minDuration=1ms&spanMaxDuration=3ms`);
+  await row(page, knownTraceId).waitFor();
+  assert.equal(await page.getByLabel('Trace duration at least').inputValue(), '1ms');
+  assert.equal(await page.getByLabel('Span duration at most').inputValue(), '3ms');
+  assert.equal(await page.getByLabel('Span duration at least').inputValue(), '');
+  await screenshot(page, 'search-durations');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -28,7 +28,7 @@ test('every attribute operator round-trips through its parameter', () => {
 
 test('a form survives the URL: submit writes it, a reload reads the same form back', () => {
   const query = new URLSearchParams(
-    'service=cart&operation=GET+%2Fcart&attr=http.route%3D%2Fcart&attr=retry%3E%3D2&minDuration=100ms&maxDuration=2s&status=error&limit=50&range=6h',
+    'service=cart&operation=GET+%2Fcart&attr=http.route%3D%2Fcart&attr=retry%3E%3D2&minDuration=100ms&maxDuration=2s&spanMinDuration=5ms&spanMaxDuration=1.5s&status=error&limit=50&range=6h',
   );
   const form = formFromQuery(query);
   assert.deepEqual(form, {
@@ -40,6 +40,8 @@ test('a form survives the URL: submit writes it, a reload reads the same form ba
     ],
     minDuration: '100ms',
     maxDuration: '2s',
+    spanMinDuration: '5ms',
+    spanMaxDuration: '1.5s',
     status: 'error',
     limit: '50',
     range: { preset: '6h' },
@@ -64,10 +66,18 @@ test('API parameters: absolute bounds in nanoseconds, the limit always, and the 
     attr: [],
     minDuration: '',
     maxDuration: '',
+    spanMinDuration: '',
+    spanMaxDuration: '',
     status: 'ok',
     limit: '20',
     start: `${now - 900_000}000000`,
     end: `${now}000000`,
     cursor: 'abc',
   });
+});
+
+test('trace and span durations are separate API parameters', () => {
+  const form = formFromQuery(new URLSearchParams('minDuration=1s&spanMinDuration=200ms&spanMaxDuration=%202s%20'));
+  const params = searchApiParams(form, Date.UTC(2026, 0, 1));
+  assert.deepEqual([params.minDuration, params.maxDuration, params.spanMinDuration, params.spanMaxDuration], ['1s', '', '200ms', '2s']);
 });

@@ -21,9 +21,12 @@ export interface SearchForm {
   service: string;
   operation: string;
   attrs: AttrFilterRow[];
-  /** Go-style durations as typed (`100ms`); the server checks them. */
+  /** The trace's end-to-end duration, as Go-style durations typed (`100ms`); the server checks them. */
   minDuration: string;
   maxDuration: string;
+  /** The duration of a span that matches the service, operation and attribute filters. */
+  spanMinDuration: string;
+  spanMaxDuration: string;
   status: StatusChoice;
   limit: string;
   range: RangeChoice;
@@ -60,6 +63,8 @@ export function formFromQuery(query: URLSearchParams): SearchForm {
     attrs: query.getAll('attr').map(parseAttrParam),
     minDuration: query.get('minDuration') ?? '',
     maxDuration: query.get('maxDuration') ?? '',
+    spanMinDuration: query.get('spanMinDuration') ?? '',
+    spanMaxDuration: query.get('spanMaxDuration') ?? '',
     status: status === 'error' || status === 'ok' ? status : 'any',
     limit: query.get('limit') ?? DEFAULT_LIMIT,
     range: parseRange(query),
@@ -74,6 +79,8 @@ export function formParams(form: SearchForm): Record<string, string | string[] |
     attr: form.attrs.map(attrParam).filter((p): p is string => p !== null),
     minDuration: form.minDuration.trim(),
     maxDuration: form.maxDuration.trim(),
+    spanMinDuration: form.spanMinDuration.trim(),
+    spanMaxDuration: form.spanMaxDuration.trim(),
     status: form.status === 'any' ? undefined : form.status,
     limit: form.limit.trim() === DEFAULT_LIMIT ? undefined : form.limit.trim(),
     ...rangeParams(form.range),

@@ -6,6 +6,7 @@ import { TimeRangePicker } from '../../components/TimeRangePicker.js';
 import { useApi } from '../../components/useApi.js';
 import type { SearchForm as Form, StatusChoice } from '../../lib/searchForm.js';
 import { AttributeFilters } from './AttributeFilters.js';
+import './durationFilters.css';
 
 /** A label beside (not around) its control, so that the control's name is the label alone. */
 function Field({ id, label, children }: { id: string; label: string; children: ComponentChildren }): JSX.Element {
@@ -51,6 +52,31 @@ function OperationSelect({ service, value, onChange }: { service: string; value:
   );
 }
 
+/** A duration range: which duration it bounds in the legend, at least and at most beside each other. */
+function DurationRange(props: {
+  id: string;
+  legend: string;
+  help: string;
+  min: string;
+  max: string;
+  onMin: (value: string) => void;
+  onMax: (value: string) => void;
+}): JSX.Element {
+  return (
+    <fieldset class="duration-range" title={props.help} aria-describedby={`${props.id}-help`}>
+      <legend>{props.legend}</legend>
+      <span id={`${props.id}-help`} hidden>
+        {props.help}
+      </span>
+      <div class="duration-inputs">
+        <input id={`${props.id}-min`} aria-label={`${props.legend} at least`} value={props.min} placeholder="min, e.g. 5ms" size={10} onInput={(e) => props.onMin((e.target as HTMLInputElement).value)} />
+        <span aria-hidden="true">–</span>
+        <input id={`${props.id}-max`} aria-label={`${props.legend} at most`} value={props.max} placeholder="max, e.g. 2s" size={10} onInput={(e) => props.onMax((e.target as HTMLInputElement).value)} />
+      </div>
+    </fieldset>
+  );
+}
+
 export function SearchForm({ initial, onSubmit }: { initial: Form; onSubmit: (form: Form) => void }): JSX.Element {
   const [form, setForm] = useState(initial);
   const set = (patch: Partial<Form>): void => setForm((current) => ({ ...current, ...patch }));
@@ -66,12 +92,24 @@ export function SearchForm({ initial, onSubmit }: { initial: Form; onSubmit: (fo
       <div class="search-fields">
         <ServiceSelect value={form.service} onChange={(service) => set({ service, operation: '' })} />
         <OperationSelect service={form.service} value={form.operation} onChange={(operation) => set({ operation })} />
-        <Field id="search-min-duration" label="Min duration">
-          <input id="search-min-duration" value={form.minDuration} placeholder="e.g. 100ms" size={9} onInput={(e) => set({ minDuration: (e.target as HTMLInputElement).value })} />
-        </Field>
-        <Field id="search-max-duration" label="Max duration">
-          <input id="search-max-duration" value={form.maxDuration} placeholder="e.g. 2s" size={9} onInput={(e) => set({ maxDuration: (e.target as HTMLInputElement).value })} />
-        </Field>
+        <DurationRange
+          id="search-trace-duration"
+          legend="Trace duration"
+          help="The whole trace, from its first span's start to its last span's end"
+          min={form.minDuration}
+          max={form.maxDuration}
+          onMin={(minDuration) => set({ minDuration })}
+          onMax={(maxDuration) => set({ maxDuration })}
+        />
+        <DurationRange
+          id="search-span-duration"
+          legend="Span duration"
+          help="A span that matches the service, operation and attribute filters lasts this long"
+          min={form.spanMinDuration}
+          max={form.spanMaxDuration}
+          onMin={(spanMinDuration) => set({ spanMinDuration })}
+          onMax={(spanMaxDuration) => set({ spanMaxDuration })}
+        />
         <Field id="search-status" label="Status">
           <select id="search-status" value={form.status} onChange={(e) => set({ status: (e.target as HTMLSelectElement).value as StatusChoice })}>
             <option value="any">Any</option>
