@@ -100,7 +100,8 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   const stage = new SamplingStage(config.sampling, batcher, wal, reader, metrics, log);
   if (opened && opened.recovered.length > 0) {
     log(`write-ahead log: replaying ${opened.recovered.length} records (${opened.recovered.reduce((n, r) => n + r.spans.length, 0)} spans) not yet stored`);
-    stage.replay(opened.recovered);
+    // Exports are taken meanwhile; the replay commits once it knows what storage holds.
+    void stage.replay(opened.recovered).catch((error: Error) => log(`ducktrace: the write-ahead log replay stopped: ${error.message}; its records stay in the log`));
   }
   stage.start();
   const memory = new MemoryLimiter(effectiveMemoryLimitBytes(config.memoryLimitMb));

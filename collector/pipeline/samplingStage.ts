@@ -2,7 +2,8 @@
  * What happens to spans after they are accepted: head sampling before the write-ahead log, then
  * (when enabled) the tail sampler's decisions, commits of kept spans, and the release of write-ahead
  * log records once every trace in them is decided and committed. Spans replayed from the log after a
- * crash go through the same path, skipping spans that storage already holds.
+ * crash go through the same path, skipping spans that storage already holds or that another replayed
+ * record (a client's retry of an export it saw no answer to) has committed.
  */
 import type { Metrics } from '../../core/metrics.js';
 import type { SpanRow } from '../../core/model/span.js';
@@ -17,6 +18,8 @@ import type { SpanBatcher } from './spanBatcher.js';
 const POLL_MS = 200;
 /** Wait, on average, before committing again spans whose commit failed (they are still in the write-ahead log). */
 const RETRY_MS = 1000;
+/** Traces whose stored spans one replay lookup asks storage for. */
+const REPLAY_LOOKUP_TRACES = 256;
 
 type Tag = bigint | null;
 
@@ -27,6 +30,13 @@ export class SamplingStage {
   private readonly recordRefs = new Map<bigint, number>();
   /** Records up to this id were replayed from the log: their spans may already be stored. */
   private replayedUpTo = -1n;
+  /**
+   * Keys of replayed spans that storage held when the replay began, or that a replayed commit has
+   * claimed since; a replayed span is committed only by the commit that claims it. Dropped once every
+   * replayed record is released.
+   */
+  private replayClaimed: Set<string> | null = null;
+  private replayedOutstanding = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -80,11 +90,39 @@ export class SamplingStage {
     return null;
   }
 
-  /** Records the log kept from before a restart: pending traces go back to the tail sampler. */
-  replay(records: RecoveredRecord[]): void {
+  /**
+   * Records the log kept from before a restart: pending traces go back to the tail sampler. Which of
+   * their spans storage already holds is asked once for the whole replay, a bounded number of traces
+   * at a time, so that a trace spread over many records is looked up once, not once per record.
+   */
+  async replay(records: RecoveredRecord[]): Promise<void> {
+    const replayedKeys = new Set<string>();
+    for (const record of records) for (const span of record.spans) replayedKeys.add(spanKey(span.traceId, span.spanId));
+    const traceIds = [...new Set(records.flatMap((record) => record.spans.map((span) => span.traceId)))];
+    const claimed = new Set<string>();
+    for (let i = 0; i < traceIds.length; i += REPLAY_LOOKUP_TRACES) {
+      const stored = await this.retrying('looking up the replayed spans already stored', () => this.reader.storedSpanKeys(traceIds.slice(i, i + REPLAY_LOOKUP_TRACES)));
+      for (const key of stored) if (replayedKeys.has(key)) claimed.add(key);
+    }
+    this.replayClaimed = claimed;
+    this.replayedOutstanding = records.length;
     for (const record of records) {
       if (record.id > this.replayedUpTo) this.replayedUpTo = record.id;
       void this.accept(record.spans, record.id);
+    }
+  }
+
+  /** `task`, tried again after a spread-out pause for as long as it fails and the stage runs. */
+  private async retrying<T>(what: string, task: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await task();
+      } catch (error) {
+        if (this.stopped) throw error;
+        const delayMs = Math.round(RETRY_MS * (0.5 + Math.random()));
+        this.log(`ducktrace: ${what} failed (${(error as Error).message}); retrying in ${delayMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
     }
   }
 
@@ -132,14 +170,21 @@ export class SamplingStage {
 
   /** `retry`: the client was already answered, so a failed commit is retried rather than reported. */
   private commit(spans: SpanRow[], tags: Tag[], retry: boolean): Promise<void> {
-    const replayed = tags.some((tag) => tag !== null && tag <= this.replayedUpTo);
+    const claimed = tags.some((tag) => tag !== null && tag <= this.replayedUpTo) ? this.replayClaimed : null;
     const attempt = async (): Promise<void> => {
       let rows = spans;
-      if (replayed) {
-        const stored = await this.reader.storedSpanKeys([...new Set(spans.map((s) => s.traceId))]);
-        rows = spans.filter((s) => !stored.has(spanKey(s.traceId, s.spanId)));
+      let keys: string[] = [];
+      if (claimed) {
+        rows = spans.filter((s) => !claimed.has(spanKey(s.traceId, s.spanId)));
+        keys = rows.map((s) => spanKey(s.traceId, s.spanId));
+        for (const key of keys) claimed.add(key);
       }
-      await this.batcher.submit(rows);
+      try {
+        await this.batcher.submit(rows);
+      } catch (error) {
+        for (const key of keys) claimed?.delete(key);
+        throw error;
+      }
       this.release(tags);
     };
     const run: Promise<void> = attempt().catch(async (error: Error) => {
@@ -171,6 +216,7 @@ export class SamplingStage {
       else {
         this.recordRefs.delete(tag);
         this.wal.release(tag);
+        if (tag <= this.replayedUpTo && --this.replayedOutstanding === 0) this.replayClaimed = null;
       }
     }
   }
