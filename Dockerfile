@@ -1,11 +1,19 @@
 # The all-in-one ducktrace server: OTLP/gRPC on 4317, OTLP/HTTP on 4318, query API on 16686.
-FROM node:24-bookworm-slim
+
+# Build stage: the full Debian image has python3, make and g++, which lz4's native addon is built with;
+# the slim image below has none of them.
+FROM node:24-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY . .
-# The web UI, built once into the image (vite is a runtime dependency for exactly this).
-RUN npm run build
+# The web UI, built once into the image (vite is a runtime dependency for exactly this), then the
+# development dependencies (test clients, TypeScript) go.
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:24-bookworm-slim
+WORKDIR /app
+COPY --from=build /app /app
 # DuckDB statements and the write-ahead log's fsyncs share libuv's thread pool (4 threads by default).
 ENV DUCKTRACE_HOST=0.0.0.0 \
     DUCKTRACE_DATA_DIR=/data \
