@@ -99,3 +99,66 @@ test('the service overview shows the API figures, and a click on an operation fi
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** What the stored spans say a service's requests are, for the page's range: summed sampling weight of the spans `where` picks. */
+async function weightOf(page: Page, service: string, where: string): Promise<number> {
+  const view = page.locator('.service-overview');
+  const [start, end] = await Promise.all(['data-range-start', 'data-range-end'].map((a) => view.getAttribute(a)));
+  const sql = `SELECT coalesce(sum(sample_weight), 0) FROM spans WHERE service_name = $1 AND start_time >= make_timestamp_ns($2::BIGINT) AND start_time < make_timestamp_ns($3::BIGINT) AND (${where})`;
+  const response = await fetch(`${server!.queryUrl}/api/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, params: [service, start, end] }) });
+  const body = (await response.json()) as { rows: unknown[][] };
+  assert.equal(response.status, 200, JSON.stringify(body));
+  return Number(body.rows[0]![0]);
+}
+
+test('the figures count entry spans by default and say so; another kind is chosen, kept in the URL and its links', async (t) => {
+  const browser = await openBrowser(t);
+  if (browser === null) return;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const errors = watchPageErrors(page);
+  const caption = page.locator('.counted-kinds');
+  const kindSelect = page.getByLabel('Count', { exact: true });
+
+  await page.goto(`${server!.queryUrl}/services`);
+  await page.locator('tr[data-service="frontend"] [data-figure="p99"]').waitFor();
+  assert.equal(await caption.innerText(), 'Counting server and consumer spans, and root spans of any kind');
+  assert.equal(await kindSelect.inputValue(), 'entry');
+
+  // The overview's requests are the service's SERVER and CONSUMER spans and its roots, not every span it emitted.
+  await page.goto(`${server!.queryUrl}/services/checkout`);
+  await page.locator('.summary-figures').waitFor();
+  const entry = await weightOf(page, 'checkout', "kind IN (2, 5) OR parent_span_id = ''");
+  const every = await weightOf(page, 'checkout', 'true');
+  assert.ok(entry > 0 && entry < every, `checkout has entry spans (${entry}) and others (${every})`);
+  assert.equal(await page.locator('.summary-figures [data-figure="requests"] dd').innerText(), formatCount(entry));
+  assert.equal(await caption.innerText(), 'Counting server and consumer spans, and root spans of any kind');
+
+  // Client spans: the URL, the caption and the figures follow.
+  await kindSelect.selectOption('client');
+  await page.waitForURL((url) => url.searchParams.get('kind') === 'client');
+  await caption.filter({ hasText: 'Counting client spans' }).waitFor();
+  const clients = await weightOf(page, 'checkout', 'kind = 3');
+  assert.ok(clients > 0, 'checkout calls other services');
+  await page.locator('.summary-figures [data-figure="requests"] dd', { hasText: formatCount(clients) }).waitFor();
+  assert.equal(await page.locator('.summary-figures [data-figure="requests"] dd').innerText(), formatCount(clients));
+  await page.locator('.chart canvas').nth(2).waitFor();
+  await screenshot(page, 'service-overview-client-spans');
+
+  // A reload keeps the choice; the way back to the list and the operation links keep it too.
+  await page.reload();
+  await caption.filter({ hasText: 'Counting client spans' }).waitFor();
+  assert.equal(await kindSelect.inputValue(), 'client');
+  const operationHref = await page.locator('.operations-table tbody tr a').first().getAttribute('href');
+  assert.equal(new URLSearchParams(operationHref!.split('?')[1]).get('kind'), 'client');
+  await page.getByRole('link', { name: '← All services' }).click();
+  await page.waitForURL((url) => url.pathname === '/services' && url.searchParams.get('kind') === 'client');
+  await caption.filter({ hasText: 'Counting client spans' }).waitFor();
+
+  // Every kind at once.
+  await kindSelect.selectOption('all');
+  await caption.filter({ hasText: 'Counting spans of every kind' }).waitFor();
+  await page.locator('tr[data-service="checkout"] [data-figure="p99"]').waitFor();
+  await screenshot(page, 'services-all-spans');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

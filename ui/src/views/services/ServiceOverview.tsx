@@ -9,7 +9,7 @@ import { ServiceChip } from '../../components/ServiceChip.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { useApi } from '../../components/useApi.js';
 import { formatCount, formatDuration, formatPercent, formatRate } from '../../lib/format.js';
-import { overviewParams, redSeries, sortOperations, SHOWN_PERCENTILES, type ResolvedRange } from '../../lib/redSeries.js';
+import { countedCaption, overviewParams, redSeries, sortOperations, SHOWN_PERCENTILES, type ResolvedRange } from '../../lib/redSeries.js';
 import { Link, navigate } from '../../router.js';
 import { RedCells, RedHeaders, rowActions } from './RedTable.js';
 import { UPlotChart, type ChartSeries } from './UPlotChart.js';
@@ -89,14 +89,16 @@ export function ServiceOverview(props: {
   service: string;
   operation: string | null;
   range: ResolvedRange;
+  /** Which spans count (see KIND_CHOICES). */
+  kind: string;
   searchHref: string;
   hrefOfOperation: (operation: string | null) => string;
 }): JSX.Element {
-  const { service, operation, range } = props;
+  const { service, operation, range, kind } = props;
   // The table always lists every operation; the figures and charts follow the chosen one.
-  const allParams = overviewParams(service, null, range);
+  const allParams = overviewParams(service, null, range, kind);
   const all = useApi(JSON.stringify(allParams), (signal) => api.latency(allParams, signal));
-  const oneParams = overviewParams(service, operation, range);
+  const oneParams = overviewParams(service, operation, range, kind);
   const one = useApi(JSON.stringify(oneParams), (signal) => (operation === null ? null : api.latency(oneParams, signal)));
   const shown = operation === null ? all : one;
   return (
@@ -117,12 +119,15 @@ export function ServiceOverview(props: {
           Search these traces →
         </Link>
       </div>
+      <p class="counted-kinds" role="note">
+        {shown.state === 'ready' ? countedCaption(shown.data) : '\u00a0'}
+      </p>
       {shown.state === 'error' ? (
         <ErrorState error={shown.error} what="latency" />
       ) : shown.state !== 'ready' ? (
         <Loading what="latency" />
       ) : shown.data.summary.spans === 0 ? (
-        <Empty>No spans of {operation ?? service} in this time range. Try a wider range.</Empty>
+        <Empty>No spans of {operation ?? service} of these kinds in this time range. Try a wider range or other span kinds.</Empty>
       ) : (
         <>
           <SummaryFigures result={shown.data} />
