@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_UI_DIR, resolveUiDir, startDucktrace, type ServerConfig } from './app.js';
 import { ConfigError, describeSettings, loadConfig } from './core/config.js';
-import { DataDirectoryLockedError } from './core/storage/duckdb/database.js';
+import { DamagedDatabaseError, DataDirectoryLockedError } from './core/storage/duckdb/database.js';
 import { parseSamplingConfig } from './collector/sampling/samplingConfig.js';
 
 if (process.argv.includes('--help')) {
@@ -71,7 +71,7 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof DataDirectoryLockedError) {
+  if (error instanceof ConfigError || error instanceof DataDirectoryLockedError || error instanceof DamagedDatabaseError) {
     console.error(`ducktrace: ${error.message}`);
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(`ducktrace: ${(error as Error).message}; another program uses that port (set DUCKTRACE_*_PORT, or 0 for a free port)`);

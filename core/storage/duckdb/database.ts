@@ -8,6 +8,12 @@ export const DATABASE_FILE = 'ducktrace.duckdb';
 
 export class DataDirectoryLockedError extends Error {}
 
+/** The database file is damaged: ducktrace must not start on it and acknowledge spans it cannot store. */
+export class DamagedDatabaseError extends Error {}
+
+/** A DuckDB file starts with three 4 KiB headers; its blocks follow. */
+const FILE_HEADERS_BYTES = 3 * 4096;
+
 /**
  * ducktrace needs no files but its own, no network and no extensions, and user SQL runs on this
  * instance: so external access is off and the configuration is locked (no SET, ATTACH, COPY, INSTALL).
@@ -49,8 +55,39 @@ export class Database {
       throw explainOpenError(error as Error, dataDir ?? path);
     }
     const db = new Database(instance, path);
-    await db.migrate();
+    try {
+      if (dataDir !== null) await db.checkFileLength();
+      await db.migrate();
+    } catch (error) {
+      db.close();
+      throw error;
+    }
     return db;
+  }
+
+  /**
+   * A file cut short (a full disk, a copy that stopped) can still open when the blocks DuckDB reads at
+   * start come before the cut; the blocks after it fail only when a query reaches them. DuckDB's own
+   * block count says how long the file must be.
+   */
+  private async checkFileLength(): Promise<void> {
+    const connection = await this.connect();
+    try {
+      const row = (await connection.runAndReadAll('SELECT total_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()')).getRowObjects()[0];
+      if (!row) return;
+      const expected = FILE_HEADERS_BYTES + Number(row.total_blocks) * Number(row.block_size);
+      const actual = statSync(this.path).size;
+      if (actual < expected) {
+        throw new DamagedDatabaseError(
+          `the database file ${this.path} is truncated: it holds ${actual} bytes, and its own catalog says ${expected}; ` +
+            'ducktrace will not start on it and accept spans it could not store. Restore the file from a backup, or move it ' +
+            'aside to start with an empty database; the write-ahead log in the data directory still holds the spans not yet stored, ' +
+            'and they are stored again at the next start',
+        );
+      }
+    } finally {
+      connection.closeSync();
+    }
   }
 
   connect(): Promise<DuckDBConnection> {
@@ -117,6 +154,12 @@ function explainOpenError(error: Error, where: string): Error {
     return new DataDirectoryLockedError(
       `data directory ${where} is in use by another running ducktrace${pid ? ` (pid ${pid})` : ''}; ` +
         'stop it first, or point DUCKTRACE_DATA_DIR at another directory',
+    );
+  }
+  if (error.message.includes('Could not read enough bytes')) {
+    return new DamagedDatabaseError(
+      `the database file in ${where} is truncated or damaged (${error.message}); restore it from a backup, or move it aside to start ` +
+        'with an empty database; the write-ahead log in the data directory still holds the spans not yet stored',
     );
   }
   return new Error(`cannot open the database in ${where}: ${error.message}`);
