@@ -13,7 +13,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { servicesRoutes } from './routes/services.js';
 import { sqlRoutes } from './routes/sql.js';
 import { tracesRoutes } from './routes/traces.js';
-import { uiRoutes } from './routes/ui.js';
+import { isUiPageRequest, sendUiNotFound, uiRoutes } from './routes/ui.js';
 
 export interface QueryServerOptions {
   context: QueryContext;
@@ -38,7 +38,8 @@ export function createQueryServer({ context, metrics, isReady, sql, uiDir }: Que
   app.register(sqlRoutes, { sql });
   app.register(uiRoutes, { uiDir });
 
-  app.setNotFoundHandler(async (request) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    if (isUiPageRequest(request) && (await sendUiNotFound(uiDir, reply))) return reply;
     throw new DucktraceError('not_found', `no endpoint at ${request.method} ${request.url.split('?')[0]}`);
   });
   app.setErrorHandler(async (thrown, _request, reply) => {

@@ -1,8 +1,9 @@
 /**
  * The UI shell in a real headless Chromium against the real server: it is served at / and at every
  * deep link, the navigation moves between views without reloading, the theme follows the system's
- * light or dark setting, an unknown page says so, and the primary button stays readable when
- * hovered, focused or pressed. The built bundle stays within its size budget.
+ * light or dark setting, an unknown page gets the UI's own not-found page (while the APIs keep their
+ * JSON errors), and the primary button stays readable when hovered, focused or pressed. The built
+ * bundle stays within its size budget.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -48,11 +49,6 @@ test('deep links load the app, navigation stays in the page, and the theme follo
     await page.goBack();
     await page.waitForURL(/\/services$/);
 
-    await page.goto(`${server!.queryUrl}/no/such/page`).catch(() => undefined);
-    if (colorScheme === 'light') {
-      // /no/such/page is not a UI route: the server's JSON 404, never the app.
-      assert.match(await page.content(), /not_found/);
-    }
     assert.deepEqual(errors, []);
     await page.close();
   }
@@ -60,6 +56,59 @@ test('deep links load the app, navigation stays in the page, and the theme follo
   await page.goto(`${server!.queryUrl}/search`);
   await page.getByRole('link', { name: 'Search', exact: true }).waitFor();
   await screenshot(page, 'shell');
+  await page.close();
+});
+
+test("an unknown page shows the UI's own not-found page with a way back; the APIs keep answering JSON", async (t) => {
+  const browser = await openBrowser(t);
+  if (browser === null) return;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = watchPageErrors(page);
+  const response = await page.goto(`${server!.queryUrl}/no/such/page?x=1`);
+  assert.equal(response?.status(), 404);
+  assert.match(response!.headers()['content-type']!, /^text\/html/);
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /There is no page at \/no\/such\/page/);
+  assert.doesNotMatch(await page.locator('body').innerText(), /not_found|"error"/);
+  await screenshot(page, 'shell-not-found');
+  await page.getByRole('link', { name: 'Search traces' }).click();
+  await page.waitForURL(/\/search$/);
+  await page.getByRole('heading', { name: 'Search traces' }).waitFor();
+
+  // A page under a view's path that the view does not have is unknown too.
+  assert.equal((await page.goto(`${server!.queryUrl}/services/frontend/more`))?.status(), 404);
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+
+  // The APIs' paths answer JSON errors even to a browser, and so does a client that does not ask for HTML.
+  const asBrowser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+  for (const path of ['/api/v1/nothing', '/api/nothing', '/v1/traces', '/metrics/nothing', '/assets/missing.js']) {
+    const answer = await fetch(`${server!.queryUrl}${path}`, { headers: asBrowser });
+    assert.equal(answer.status, 404, path);
+    assert.match(answer.headers.get('content-type')!, /application\/json/, path);
+    assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'not_found', path);
+  }
+  const curl = await fetch(`${server!.queryUrl}/no/such/page`);
+  assert.equal(curl.status, 404);
+  assert.match(curl.headers.get('content-type')!, /application\/json/);
+  assert.equal((await fetch(`${server!.queryUrl}/no/such/page`, { method: 'POST', headers: asBrowser })).headers.get('content-type')?.includes('json'), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a trace that is not stored says so, without speaking of a retention ducktrace does not have', async (t) => {
+  const browser = await openBrowser(t);
+  if (browser === null) return;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const missing = 'ab'.repeat(16);
+  await page.goto(`${server!.queryUrl}/trace/${missing}`);
+  await page.getByRole('heading', { name: 'Trace not found' }).waitFor();
+  const text = await page.locator('main').innerText();
+  assert.match(text, new RegExp(`No spans of trace ${missing} are stored`));
+  assert.match(text, /may not have arrived yet/);
+  assert.doesNotMatch(text, /retention|older than/i);
+  await screenshot(page, 'shell-trace-not-found');
+  await page.getByRole('link', { name: 'Search traces' }).click();
+  await page.waitForURL(/\/search$/);
   await page.close();
 });
 

@@ -1,6 +1,7 @@
 /** The shell: navigation and the view the URL names. */
 import type { JSX } from 'preact';
 import { Link, useLocation } from './router.js';
+import { NotFoundView } from './views/NotFoundView.js';
 import { SearchView } from './views/SearchView.js';
 import { ServiceMapView } from './views/ServiceMapView.js';
 import { ServicesView } from './views/ServicesView.js';
@@ -23,11 +24,7 @@ function route(path: string, query: URLSearchParams): JSX.Element {
   if (path === '/map' || path === '/map/') return <ServiceMapView query={query} />;
   if (path === '/sql' || path === '/sql/') return <SqlView query={query} />;
   if (path === '/' || path === '/search' || path === '/search/') return <SearchView query={query} />;
-  return (
-    <div class="state state-error" role="alert">
-      No page at <code>{path}</code>. <Link href="/search">Search traces</Link>
-    </div>
-  );
+  return <NotFoundView path={path} />;
 }
 
 export function App(): JSX.Element {

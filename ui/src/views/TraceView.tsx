@@ -6,14 +6,14 @@ import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { api, ApiError, type CallTree } from '../api.js';
 import { SpanPanel } from '../components/SpanPanel.js';
-import { Empty, ErrorState, Loading } from '../components/states.js';
+import { ErrorState, Loading } from '../components/states.js';
 import { FindBox } from '../components/FindBox.js';
 import { TraceHeader } from '../components/TraceHeader.js';
 import { useApi } from '../components/useApi.js';
 import { Waterfall } from '../components/Waterfall.js';
 import { findSpans, nextMatch } from '../lib/traceFind.js';
 import { expandTo, parentIndices, parseCollapsed, serializeCollapsed, visibleRows } from '../lib/traceRows.js';
-import { hrefOf, navigate } from '../router.js';
+import { hrefOf, Link, navigate } from '../router.js';
 import './traceView.css';
 
 export function TraceView({ traceId, query }: { traceId: string; query: URLSearchParams }): JSX.Element {
@@ -22,9 +22,16 @@ export function TraceView({ traceId, query }: { traceId: string; query: URLSearc
   if (result.state === 'error') {
     if (result.error instanceof ApiError && result.error.status === 404) {
       return (
-        <Empty>
-          <strong>Trace not found:</strong> <code>{traceId}</code>. It may be older than the retention, or its spans may not have arrived yet.
-        </Empty>
+        <section class="not-found" aria-labelledby="trace-not-found-title">
+          <h1 id="trace-not-found-title">Trace not found</h1>
+          <p>
+            No spans of trace <code>{traceId}</code> are stored. If the trace is only now being recorded, its spans may not have arrived yet:{' '}
+            <a href={window.location.href}>load this page again</a> in a moment.
+          </p>
+          <p>
+            <Link href="/search">Search traces</Link>
+          </p>
+        </section>
       );
     }
     return <ErrorState error={result.error} what={`trace ${traceId}`} />;
