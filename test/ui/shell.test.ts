@@ -1,9 +1,10 @@
 /**
- * The UI shell in a real headless Chromium against the real server: it is served at / and at every
- * deep link, the navigation moves between views without reloading, the theme follows the system's
- * light or dark setting, an unknown page gets the UI's own not-found page (while the APIs keep their
- * JSON errors), and the primary button stays readable when hovered, focused or pressed. The built
- * bundle stays within its size budget.
+ * The UI shell in a real headless Chromium against the real server (filled with the demo shop's
+ * traffic): it is served at / and at every deep link, the navigation moves between views without
+ * reloading, the theme follows the system's light or dark setting, an unknown page gets the UI's own
+ * not-found page (while the APIs keep their JSON errors), the header's trace-id box opens a trace,
+ * and the primary button stays readable when hovered, focused or pressed. The built bundle stays
+ * within its size budget.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,13 +12,15 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { Locator } from 'playwright-core';
-import { buildUi, openBrowser, screenshot, startUiServer, stopUiServer, watchPageErrors } from '../helpers/browser.js';
-import type { ServerHandle } from '../helpers/server.js';
+import type { SearchResult } from '../../ui/src/api.js';
+import { buildUi, openBrowser, runDemo, screenshot, startUiServer, stopUiServer, watchPageErrors } from '../helpers/browser.js';
+import { getJson, type ServerHandle } from '../helpers/server.js';
 
 let server: ServerHandle | undefined;
 
 before(async () => {
   server = await startUiServer();
+  await runDemo(server, 20);
 });
 
 after(() => stopUiServer(server));
@@ -109,6 +112,48 @@ test('a trace that is not stored says so, without speaking of a retention ducktr
   await screenshot(page, 'shell-trace-not-found');
   await page.getByRole('link', { name: 'Search traces' }).click();
   await page.waitForURL(/\/search$/);
+  await page.close();
+});
+
+test("the header's trace-id box opens a pasted id, pads a short one, and explains what it cannot read", async (t) => {
+  const browser = await openBrowser(t);
+  if (browser === null) return;
+  const search = await getJson<SearchResult>(`${server!.queryUrl}/api/v1/traces?limit=1`);
+  assert.equal(search.status, 200);
+  const traceId = search.body.traces[0]!.traceId;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = watchPageErrors(page);
+  await page.goto(`${server!.queryUrl}/services`);
+  const box = page.getByRole('searchbox', { name: 'Trace id' });
+
+  // As pasted from a log line: upper case, with spaces around. The app does not reload.
+  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+  await box.fill(`  ${traceId.toUpperCase()} `);
+  await box.press('Enter');
+  await page.waitForURL(new RegExp(`/trace/${traceId}$`));
+  await page.locator('.trace-header').getByText(traceId).waitFor();
+  assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 7);
+  assert.equal(await box.inputValue(), '', 'the box is emptied for the next id');
+
+  // Invalid text stays put with a message and changes nothing.
+  await box.fill('checkout failed');
+  await box.press('Enter');
+  const alert = page.locator('.trace-lookup [role=alert]');
+  assert.match(await alert.innerText(), /not a trace id: use hex digits only/);
+  assert.equal(await box.getAttribute('aria-invalid'), 'true');
+  assert.match(page.url(), new RegExp(`/trace/${traceId}$`));
+  await screenshot(page, 'shell-lookup-invalid');
+  await box.fill(`${traceId}ff`);
+  assert.equal(await alert.count(), 0, 'typing clears the message');
+  await box.press('Enter');
+  assert.match(await alert.innerText(), /at most 32 hex digits; this has 34/);
+
+  // A 64-bit id (16 hex digits) is left-padded to 32, as Jaeger does.
+  await box.fill('A3CE929D0E0E4736');
+  await box.press('Enter');
+  await page.waitForURL(/\/trace\/0000000000000000a3ce929d0e0e4736$/);
+  await page.getByRole('heading', { name: 'Trace not found' }).waitFor();
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

@@ -1,5 +1,7 @@
 /** The shell: navigation and the view the URL names. */
 import type { JSX } from 'preact';
+import { TimeZoneSwitch } from './components/TimeZoneSwitch.js';
+import { TraceIdLookup } from './components/TraceIdLookup.js';
 import { Link, useLocation } from './router.js';
 import { NotFoundView } from './views/NotFoundView.js';
 import { SearchView } from './views/SearchView.js';
@@ -43,6 +45,10 @@ export function App(): JSX.Element {
             </Link>
           ))}
         </nav>
+        <div class="topbar-tools">
+          <TraceIdLookup />
+          <TimeZoneSwitch />
+        </div>
       </header>
       <main id="main">{route(path, query)}</main>
     </>
