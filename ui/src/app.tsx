@@ -1,5 +1,6 @@
 /** The shell: navigation and the view the URL names. */
 import type { JSX } from 'preact';
+import { TimeZoneSwitch } from './components/TimeZoneSwitch.js';
 import { TraceIdLookup } from './components/TraceIdLookup.js';
 import { Link, useLocation } from './router.js';
 import { NotFoundView } from './views/NotFoundView.js';
@@ -46,6 +47,7 @@ export function App(): JSX.Element {
         </nav>
         <div class="topbar-tools">
           <TraceIdLookup />
+          <TimeZoneSwitch />
         </div>
       </header>
       <main id="main">{route(path, query)}</main>

@@ -6,6 +6,7 @@ import { serviceColor } from '../lib/serviceColor.js';
 import { offsetNs } from '../lib/timeAxis.js';
 import { hrefOf, Link } from '../router.js';
 import { AttributeTable } from './AttributeTable.js';
+import { useTimeZone } from './useTimeZone.js';
 
 interface SpanPanelProps {
   trace: CallTree;
@@ -14,6 +15,7 @@ interface SpanPanelProps {
 }
 
 export function SpanPanel({ trace, span, onClose }: SpanPanelProps): JSX.Element {
+  const zone = useTimeZone();
   const spanHref = (traceId: string, spanId: string): string => hrefOf(`/trace/${traceId}`, { span: spanId });
   return (
     <aside class="span-panel" aria-label="Span details">
@@ -38,7 +40,7 @@ export function SpanPanel({ trace, span, onClose }: SpanPanelProps): JSX.Element
           {span.status.message !== '' && <> {span.status.message}</>}
         </Fact>
         <Fact label="Start">
-          +{formatDuration(offsetNs(trace.startTimeUnixNano, span.startTimeUnixNano))} <span class="muted">({formatTime(span.startTimeUnixNano)})</span>
+          +{formatDuration(offsetNs(trace.startTimeUnixNano, span.startTimeUnixNano))} <span class="muted">({formatTime(span.startTimeUnixNano, zone)})</span>
         </Fact>
         <Fact label="Duration">{formatDuration(span.durationNs)}</Fact>
         <Fact label="Self time">{formatDuration(span.selfTimeNs)}</Fact>

@@ -3,8 +3,10 @@ import type { JSX } from 'preact';
 import type { CallTree, SpanNode } from '../api.js';
 import { formatCount, formatDuration, formatTime } from '../lib/format.js';
 import { serviceColor } from '../lib/serviceColor.js';
+import { useTimeZone } from './useTimeZone.js';
 
 export function TraceHeader({ trace, root }: { trace: CallTree; root: SpanNode }): JSX.Element {
+  const zone = useTimeZone();
   return (
     <header class="trace-header">
       <h1>
@@ -20,7 +22,7 @@ export function TraceHeader({ trace, root }: { trace: CallTree; root: SpanNode }
         </div>
         <div>
           <dt>Started</dt>
-          <dd>{formatTime(trace.startTimeUnixNano)}</dd>
+          <dd data-fact="started">{formatTime(trace.startTimeUnixNano, zone)}</dd>
         </div>
         <div>
           <dt>Duration</dt>

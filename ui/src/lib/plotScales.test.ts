@@ -29,15 +29,32 @@ test('the duration axis starts at zero and ends on a round value at or above the
 
 test('time ticks fall on round clock times inside the range, with seconds only when the step is shorter than a minute', () => {
   const start = Date.UTC(2026, 10, 24, 10, 0, 7);
-  const ticks = timeTicks(start, start + 10 * 60_000, 5);
+  const ticks = timeTicks(start, start + 10 * 60_000, 'utc', 5);
   assert.ok(ticks.length >= 4 && ticks.length <= 6, `${ticks.length} ticks`);
   for (const tick of ticks) {
     assert.ok(tick.value >= start && tick.value <= start + 10 * 60_000);
     assert.equal(tick.value % 60_000, 0, 'on whole minutes');
     assert.match(tick.label, /^\d\d:\d\d$/);
   }
-  const seconds = timeTicks(start, start + 60_000, 6);
+  const seconds = timeTicks(start, start + 60_000, 'utc', 6);
   assert.match(seconds[0]!.label, /^\d\d:\d\d:\d\d$/);
+});
+
+test('hour ticks fall on the hours of the chosen zone, and read its clock', () => {
+  const start = Date.UTC(2026, 10, 24, 10, 10);
+  const end = start + 6 * 3_600_000;
+  const utc = timeTicks(start, end, 'utc', 6);
+  assert.deepEqual(utc.map((t) => t.label), ['11:00', '12:00', '13:00', '14:00', '15:00', '16:00']);
+  const before = process.env.TZ;
+  process.env.TZ = 'Asia/Kolkata';
+  try {
+    const local = timeTicks(start, end, 'local', 6);
+    assert.deepEqual(local.map((t) => t.label), ['16:00', '17:00', '18:00', '19:00', '20:00', '21:00']);
+    assert.equal(local[0]!.value, Date.UTC(2026, 10, 24, 10, 30), 'India is at UTC+05:30');
+  } finally {
+    if (before === undefined) delete process.env.TZ;
+    else process.env.TZ = before;
+  }
 });
 
 test('the time domain is padded around the points', () => {
@@ -53,6 +70,7 @@ test('scatter layout: later is further right, slower is higher, the slowest poin
       { traceId: 'b', timeMs: 1_060_000, durationNs: 80_000_000, spanCount: 16, error: true },
     ],
     box,
+    'utc',
   );
   const [a, b] = layout.points;
   assert.ok(a!.x < b!.x && a!.y > b!.y);

@@ -1,5 +1,5 @@
 /** Scales and tick marks of the hand-drawn scatter plot (duration over time). Pure. */
-import { formatDuration } from './format.js';
+import { formatClock, formatDuration, zoneOffsetMinutes, type TimeZoneSetting } from './format.js';
 
 export interface Tick {
   value: number;
@@ -33,21 +33,14 @@ export function durationAxis(maxNs: number, count = 5): { max: number; ticks: Ti
 
 const TIME_STEPS_MS = [1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000];
 
-/** A wall-clock label in the user's time zone: "14:03" or, for steps under a minute, "14:03:05". */
-export function clockLabel(ms: number, withSeconds: boolean): string {
-  const date = new Date(ms);
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}${withSeconds ? `:${pad(date.getSeconds())}` : ''}`;
-}
-
-/** Ticks at round wall-clock times (multiples of a readable step) inside [startMs, endMs]. */
-export function timeTicks(startMs: number, endMs: number, count = 6): Tick[] {
+/** Ticks at round wall-clock times of the zone (multiples of a readable step) inside [startMs, endMs], labelled "14:03" (or "14:03:05"). */
+export function timeTicks(startMs: number, endMs: number, zone: TimeZoneSetting, count = 6): Tick[] {
   const raw = (endMs - startMs) / Math.max(1, count);
   const step = TIME_STEPS_MS.find((s) => s >= raw) ?? Math.ceil(raw / 86_400_000) * 86_400_000;
-  // Round in local time so that hour ticks fall on the user's hours, not UTC's.
-  const offset = new Date(startMs).getTimezoneOffset() * 60_000;
+  // Rounded on the zone's clock, so that hour ticks fall on its hours (India's are half past UTC's).
+  const offset = zoneOffsetMinutes(zone, startMs) * 60_000;
   const ticks: Tick[] = [];
-  for (let t = Math.ceil((startMs - offset) / step) * step + offset; t <= endMs; t += step) ticks.push({ value: t, label: clockLabel(t, step < 60_000) });
+  for (let t = Math.ceil((startMs + offset) / step) * step - offset; t <= endMs; t += step) ticks.push({ value: t, label: formatClock(t, zone, step < 60_000) });
   return ticks;
 }
 
@@ -93,14 +86,14 @@ export interface ScatterLayout {
 }
 
 /** Points and ticks in pixels; bigger traces get bigger dots (the log of the span count). */
-export function scatterLayout(inputs: ScatterInput[], box: PlotBox): ScatterLayout {
+export function scatterLayout(inputs: ScatterInput[], box: PlotBox, zone: TimeZoneSetting): ScatterLayout {
   const [t0, t1] = timeDomain(inputs.map((p) => p.timeMs));
   const yAxis = durationAxis(Math.max(0, ...inputs.map((p) => p.durationNs)));
   const x = linearScale(t0, t1, box.left, box.width - box.right);
   const y = linearScale(0, yAxis.max, box.height - box.bottom, box.top);
   return {
     points: inputs.map((p) => ({ ...p, x: x(p.timeMs), y: y(p.durationNs), r: Math.min(9, 3 + Math.log2(Math.max(1, p.spanCount))) })),
-    xTicks: timeTicks(t0, t1, Math.max(2, Math.floor((box.width - box.left - box.right) / 110))).map((tick) => ({ ...tick, x: x(tick.value) })),
+    xTicks: timeTicks(t0, t1, zone, Math.max(2, Math.floor((box.width - box.left - box.right) / 110))).map((tick) => ({ ...tick, x: x(tick.value) })),
     yTicks: yAxis.ticks.map((tick) => ({ ...tick, y: y(tick.value) })),
   };
 }

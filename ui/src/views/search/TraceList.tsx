@@ -2,12 +2,13 @@
 import type { JSX } from 'preact';
 import type { TraceSummary } from '../../api.js';
 import { ServiceChip } from '../../components/ServiceChip.js';
-import { formatDuration, formatTime } from '../../lib/format.js';
+import { useTimeZone } from '../../components/useTimeZone.js';
+import { formatDuration, formatTime, zoneName, type TimeZoneSetting } from '../../lib/format.js';
 import { hrefOf, Link, navigate } from '../../router.js';
 
 export const traceHref = (traceId: string): string => hrefOf(`/trace/${traceId}`, {});
 
-function TraceRow({ trace }: { trace: TraceSummary }): JSX.Element {
+function TraceRow({ trace, zone }: { trace: TraceSummary; zone: TimeZoneSetting }): JSX.Element {
   const href = traceHref(trace.traceId);
   return (
     <tr
@@ -30,7 +31,9 @@ function TraceRow({ trace }: { trace: TraceSummary }): JSX.Element {
         {!trace.hasRoot && <span class="muted"> (root missing)</span>}
         <span class="trace-id mono muted">{trace.traceId.slice(0, 8)}</span>
       </td>
-      <td>{formatTime(trace.startTimeUnixNano)}</td>
+      <td class="trace-start" title={formatTime(trace.startTimeUnixNano, zone)}>
+        {formatTime(trace.startTimeUnixNano, zone, { withZone: false })}
+      </td>
       <td class="num">{formatDuration(trace.durationNs)}</td>
       <td class="num span-count">{trace.spanCount}</td>
       <td class={trace.errorCount > 0 ? 'num error-text' : 'num'}>{trace.errorCount}</td>
@@ -44,12 +47,15 @@ function TraceRow({ trace }: { trace: TraceSummary }): JSX.Element {
 }
 
 export function TraceList({ traces }: { traces: TraceSummary[] }): JSX.Element {
+  const zone = useTimeZone();
   return (
     <table class="data trace-list">
       <thead>
         <tr>
           <th>Trace</th>
-          <th>Start</th>
+          <th>
+            Start <span class="zone-note">{zoneName(zone)}</span>
+          </th>
           <th class="num">Duration</th>
           <th class="num">Spans</th>
           <th class="num">Errors</th>
@@ -58,7 +64,7 @@ export function TraceList({ traces }: { traces: TraceSummary[] }): JSX.Element {
       </thead>
       <tbody>
         {traces.map((trace) => (
-          <TraceRow trace={trace} />
+          <TraceRow trace={trace} zone={zone} />
         ))}
       </tbody>
     </table>

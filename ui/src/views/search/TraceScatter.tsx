@@ -2,22 +2,26 @@
 import type { JSX } from 'preact';
 import type { TraceSummary } from '../../api.js';
 import { useElementWidth } from '../../components/useElementWidth.js';
-import { formatDuration, formatTime, nsToMs } from '../../lib/format.js';
+import { useTimeZone } from '../../components/useTimeZone.js';
+import { formatDuration, formatTime, nsToMs, zoneName } from '../../lib/format.js';
 import { scatterLayout } from '../../lib/plotScales.js';
 import { navigate } from '../../router.js';
 import { traceHref } from './TraceList.js';
 
-const HEIGHT = 220;
-const MARGIN = { left: 64, right: 16, top: 12, bottom: 28 };
+const HEIGHT = 232;
+// The bottom margin holds the time labels and, under them, the zone they are in.
+const MARGIN = { left: 64, right: 16, top: 12, bottom: 40 };
 
 export function TraceScatter({ traces }: { traces: TraceSummary[] }): JSX.Element {
   const [ref, width] = useElementWidth<HTMLDivElement>();
+  const zone = useTimeZone();
   const box = { width, height: HEIGHT, ...MARGIN };
   const layout =
     width > 0
       ? scatterLayout(
           traces.map((t) => ({ traceId: t.traceId, timeMs: nsToMs(t.startTimeUnixNano), durationNs: Number(t.durationNs), spanCount: t.spanCount, error: t.errorCount > 0 })),
           box,
+          zone,
         )
       : null;
   const byId = new Map(traces.map((t) => [t.traceId, t]));
@@ -41,10 +45,13 @@ export function TraceScatter({ traces }: { traces: TraceSummary[] }): JSX.Elemen
               </text>
             </g>
           ))}
+          <text class="zone-note" x={width - MARGIN.right} y={HEIGHT - 4} text-anchor="end">
+            start time, {zoneName(zone)}
+          </text>
           <line class="axis" x1={MARGIN.left} x2={width - MARGIN.right} y1={HEIGHT - MARGIN.bottom} y2={HEIGHT - MARGIN.bottom} />
           {layout.points.map((point) => {
             const trace = byId.get(point.traceId)!;
-            const label = `${trace.rootService}: ${trace.rootOperation}, ${formatDuration(trace.durationNs)} at ${formatTime(trace.startTimeUnixNano)}, ${trace.spanCount} spans${trace.errorCount > 0 ? `, ${trace.errorCount} errors` : ''}`;
+            const label = `${trace.rootService}: ${trace.rootOperation}, ${formatDuration(trace.durationNs)} at ${formatTime(trace.startTimeUnixNano, zone)}, ${trace.spanCount} spans${trace.errorCount > 0 ? `, ${trace.errorCount} errors` : ''}`;
             return (
               <circle
                 class={point.error ? 'point error' : 'point'}
