@@ -106,7 +106,7 @@ test('a trace that is not stored says so, without speaking of a retention ducktr
   await page.goto(`${server!.queryUrl}/trace/${missing}`);
   await page.getByRole('heading', { name: 'Trace not found' }).waitFor();
   const text = await page.locator('main').innerText();
-  assert.match(text, new RegExp(`No spans of trace ${missing} are stored`));
+  assert.match(text, new RegExp(`Trace not found: ${missing}\\s+No spans of this trace are stored`));
   assert.match(text, /may not have arrived yet/);
   assert.doesNotMatch(text, /retention|older than/i);
   await screenshot(page, 'shell-trace-not-found');

@@ -22,10 +22,12 @@ export function TraceView({ traceId, query }: { traceId: string; query: URLSearc
   if (result.state === 'error') {
     if (result.error instanceof ApiError && result.error.status === 404) {
       return (
-        <section class="not-found" aria-labelledby="trace-not-found-title">
-          <h1 id="trace-not-found-title">Trace not found</h1>
+        <section class="not-found state-empty" aria-labelledby="trace-not-found-title">
+          <h1 id="trace-not-found-title">
+            Trace not found: <code>{traceId}</code>
+          </h1>
           <p>
-            No spans of trace <code>{traceId}</code> are stored. If the trace is only now being recorded, its spans may not have arrived yet:{' '}
+            No spans of this trace are stored. If it is only now being recorded, its spans may not have arrived yet:{' '}
             <a href={window.location.href}>load this page again</a> in a moment.
           </p>
           <p>
