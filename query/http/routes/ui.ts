@@ -26,7 +26,7 @@ export const uiRoutes: FastifyPluginAsync<UiOptions> = async (app, { uiDir }) =>
   }
   await app.register(fastifyStatic, {
     root: uiDir,
-    // Only the files of the build get routes: unknown paths keep the API's JSON 404.
+    // Only the files of the build get routes; other paths go to the server's not-found handler.
     wildcard: false,
     index: false,
     setHeaders: (reply, path) => {
