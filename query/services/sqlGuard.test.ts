@@ -318,13 +318,13 @@ describe('through the runner on real DuckDB', () => {
   }
 
   const ALLOWED: Array<[string, (rows: unknown[][]) => void]> = [
-    ['SELECT count(*) FROM spans', (rows) => assert.deepEqual(rows, [[String(SPAN_COUNT)]])],
-    ["SELECT service_name, count(*) FROM spans GROUP BY ALL ORDER BY ALL", (rows) => assert.deepEqual(rows, [['cart', '10'], ['checkout', '10']])],
-    ["SELECT count(*) FROM span_attributes WHERE key = 'http.response.status_code' AND int_value >= 500", (rows) => assert.deepEqual(rows, [['4']])],
-    ["SELECT key, count(*) FROM span_resource_attributes GROUP BY key ORDER BY key", (rows) => assert.deepEqual(rows, [['host.cpus', '20'], ['service.name', '20']])],
-    ["WITH s AS (SELECT * FROM spans) SELECT count(*) FROM s", (rows) => assert.deepEqual(rows, [['20']])],
-    ['FROM spans SELECT max(duration_ns)', (rows) => assert.deepEqual(rows, [['5000000019']])],
-    ['SELECT * FROM range(3)', (rows) => assert.deepEqual(rows, [['0'], ['1'], ['2']])],
+    ['SELECT count(*) FROM spans', (rows) => assert.deepEqual(rows, [[SPAN_COUNT]])],
+    ["SELECT service_name, count(*) FROM spans GROUP BY ALL ORDER BY ALL", (rows) => assert.deepEqual(rows, [['cart', 10], ['checkout', 10]])],
+    ["SELECT count(*) FROM span_attributes WHERE key = 'http.response.status_code' AND int_value >= 500", (rows) => assert.deepEqual(rows, [[4]])],
+    ["SELECT key, count(*) FROM span_resource_attributes GROUP BY key ORDER BY key", (rows) => assert.deepEqual(rows, [['host.cpus', 20], ['service.name', 20]])],
+    ["WITH s AS (SELECT * FROM spans) SELECT count(*) FROM s", (rows) => assert.deepEqual(rows, [[20]])],
+    ['FROM spans SELECT max(duration_ns)', (rows) => assert.deepEqual(rows, [[5000000019]])],
+    ['SELECT * FROM range(3)', (rows) => assert.deepEqual(rows, [[0], [1], [2]])],
     ["SELECT unnest(['a', 'b'])", (rows) => assert.equal(rows.length, 2)],
     ["SELECT * FROM json_each('{\"a\": 1}')", (rows) => assert.equal(rows.length, 1)],
     ['DESCRIBE span_attributes', (rows) => assert.ok(rows.some((r) => r[0] === 'int_value' && r[1] === 'BIGINT'))],
