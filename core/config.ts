@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_SPAN_LIMITS, type SpanLimits } from './otlp/limits.js';
+import { hostPatternProblem, listSetting } from './security/hostPolicy.js';
+import { splitTokenSetting, tokenProblem } from './security/tokens.js';
 
 export interface Config extends SpanLimits {
   dataDir: string;
@@ -45,6 +47,24 @@ export interface Config extends SpanLimits {
    * to 75% of the heap limit (see DUCKTRACE_HEAP_MEMORY_MB) when that is smaller.
    */
   memoryLimitMb: number;
+  /** Bearer tokens an OTLP export must carry, comma-separated; with none here or in writeTokensFile, exports need none. */
+  writeTokens: string;
+  /** A file of write tokens, one a line, re-read when it changes. */
+  writeTokensFile: string;
+  /** Bearer tokens the query API, the UI's data, SQL and /metrics need; as writeTokens. */
+  readTokens: string;
+  readTokensFile: string;
+  /** PEM certificate chain and private key: all three listeners speak TLS only; re-read when the files change. */
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  /** Origins (scheme://host[:port]) whose web pages may call the query API, comma-separated; empty: none. */
+  corsOrigins: string;
+  /** Host names the query API answers to besides localhost, IP addresses, `host` and the machine's name; `*`: any. */
+  allowedHosts: string;
+  /** Connections each listener holds open at most; more are closed at once. */
+  maxConnections: number;
+  /** A connection with no request in flight and no traffic for this long is closed. */
+  idleTimeoutMs: number;
 }
 
 /** The configuration with the file's `sampling` section, still unvalidated (the collector validates it). */
@@ -82,6 +102,16 @@ const SETTINGS: { [K in keyof Config]: Setting } = {
   storageMemoryMb: { type: 'int', default: 1024, min: 128, max: 1024 * 1024 },
   writerConnections: { type: 'int', default: 4, min: 1, max: 32 },
   memoryLimitMb: { type: 'int', default: 1536, min: 64, max: 1024 * 1024 },
+  writeTokens: { type: 'string', default: '' },
+  writeTokensFile: { type: 'string', default: '' },
+  readTokens: { type: 'string', default: '' },
+  readTokensFile: { type: 'string', default: '' },
+  tlsCertFile: { type: 'string', default: '' },
+  tlsKeyFile: { type: 'string', default: '' },
+  corsOrigins: { type: 'string', default: '' },
+  allowedHosts: { type: 'string', default: '' },
+  maxConnections: { type: 'int', default: 256, min: 1, max: 1_000_000 },
+  idleTimeoutMs: { type: 'int', default: 60_000, min: 100, max: 3_600_000 },
   maxAttributes: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributes, min: 1, max: 100_000 },
   maxAttributeKeyLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeKeyLength, min: 1, max: 1 * MIB },
   maxAttributeValueLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeValueLength, min: 1, max: 16 * MIB },
@@ -112,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       config[key] = parseValue(setting, file[key], `${path}: ${key}`);
     } else config[key] = setting.default;
   }
+  checkSecuritySettings(config as unknown as Config);
   return config as unknown as LoadedConfig;
 }
 
@@ -168,4 +199,32 @@ export function spanLimitsOf(config: Config): SpanLimits {
 /** Settings with their variables and defaults, for the README and `--help`. */
 export function describeSettings(): Array<{ key: string; env: string; default: string | number | boolean }> {
   return Object.entries(SETTINGS).map(([key, setting]) => ({ key, env: envName(key), default: setting.default }));
+}
+
+/** The token, TLS, origin and host settings, checked together; throws ConfigError naming the setting. */
+function checkSecuritySettings(config: Config): void {
+  for (const key of ['writeTokens', 'readTokens'] as const) {
+    splitTokenSetting(config[key]).forEach((token, index) => {
+      const problem = tokenProblem(token);
+      if (problem) throw new ConfigError(`${envName(key)}: token ${index + 1}: ${problem}`);
+    });
+  }
+  if ((config.tlsCertFile === '') !== (config.tlsKeyFile === '')) {
+    throw new ConfigError(`${envName('tlsCertFile')} and ${envName('tlsKeyFile')} go together: set both for TLS, or neither`);
+  }
+  for (const origin of listSetting(config.corsOrigins)) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`${envName('corsOrigins')}: "${origin}" is not an origin such as https://grafana.example.com or http://localhost:3000 (scheme, host and port only, no path or trailing slash)`);
+    }
+  }
+  for (const pattern of listSetting(config.allowedHosts)) {
+    const problem = hostPatternProblem(pattern);
+    if (problem) throw new ConfigError(`${envName('allowedHosts')}: "${pattern}" ${problem}`);
+  }
 }

@@ -9,11 +9,14 @@ export const GRPC_STATUS = {
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
 } as const;
 
 export const ERROR_CATALOG = {
   invalid_argument: { http: 400, grpc: GRPC_STATUS.INVALID_ARGUMENT, retryable: false },
   not_found: { http: 404, grpc: GRPC_STATUS.NOT_FOUND, retryable: false },
+  /** No valid token for this listener; the answer says nothing more. */
+  unauthenticated: { http: 401, grpc: GRPC_STATUS.UNAUTHENTICATED, retryable: false },
   method_not_allowed: { http: 405, grpc: GRPC_STATUS.UNIMPLEMENTED, retryable: false },
   payload_too_large: { http: 413, grpc: GRPC_STATUS.RESOURCE_EXHAUSTED, retryable: false },
   unsupported_media_type: { http: 415, grpc: GRPC_STATUS.INVALID_ARGUMENT, retryable: false },
