@@ -1,11 +1,17 @@
 /** Assembles the all-in-one server: storage, collector receivers and the query API, and stops them in order. */
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import type { FastifyInstance } from 'fastify';
-import type { Server as GrpcServer } from '@grpc/grpc-js';
-import { spanLimitsOf, type Config } from './core/config.js';
+import { envName, spanLimitsOf, type Config } from './core/config.js';
+import type { ConnectionPolicy } from './core/listeners/connectionPolicy.js';
+import { httpServerFactory } from './core/listeners/httpServer.js';
+import { openFileLimit } from './core/listeners/openFileLimit.js';
+import { TlsFiles } from './core/listeners/tlsFiles.js';
+import { AccessTokens } from './core/security/accessTokens.js';
+import { hostPolicy, isLoopbackAddress, listSetting } from './core/security/hostPolicy.js';
 import { Metrics } from './core/metrics.js';
 import { Database } from './core/storage/duckdb/database.js';
 import { DuckDBQueryExecutor } from './core/storage/duckdb/queryExecutor.js';
@@ -18,8 +24,10 @@ import { effectiveMemoryLimitBytes, javascriptMemoryInUse, MemoryLimiter } from 
 import { TraceIngest } from './collector/pipeline/traceIngest.js';
 import type { SamplingConfig } from './collector/sampling/samplingConfig.js';
 import { WriteAheadLog } from './collector/wal/writeAheadLog.js';
-import { bindGrpc, createOtlpGrpcServer } from './collector/receivers/otlpGrpc.js';
+import { listenGrpc, type GrpcListener } from './collector/receivers/grpcListener.js';
+import { createOtlpGrpcServer } from './collector/receivers/otlpGrpc.js';
 import { createOtlpHttpServer } from './collector/receivers/otlpHttp.js';
+import { requireWriteTokenGrpc, requireWriteTokenHttp } from './collector/receivers/writeToken.js';
 import { createQueryServer } from './query/http/server.js';
 import { checkReadOnlyStatement } from './query/services/sqlGuard.js';
 
@@ -28,7 +36,10 @@ export type ServerConfig = Config & { sampling: SamplingConfig };
 
 export interface Ducktrace {
   ports: { otlpHttp: number; otlpGrpc: number; http: number };
-  /** Applies what can change while running (sampling); returns the settings that need a restart. */
+  /**
+   * Applies what can change while running (sampling, tokens, allowed hosts and origins); returns the
+   * settings that need a restart. Throws ConfigError, changing nothing, when a tokens file cannot be loaded.
+   */
   reload(config: ServerConfig): string[];
   /** Stops accepting, stores everything already accepted (or leaves it in the write-ahead log), closes the database. */
   stop(): Promise<void>;
@@ -38,11 +49,34 @@ export interface Ducktrace {
 const SLOW_MAINTENANCE_SECONDS = 5;
 
 /** Settings only a restart applies. */
-const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpHttpPort', 'otlpGrpcPort', 'httpPort', 'walEnabled', 'storageMemoryMb', 'uiDir', 'writerConnections', 'memoryLimitMb'];
+const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpHttpPort', 'otlpGrpcPort', 'httpPort', 'walEnabled', 'storageMemoryMb', 'uiDir', 'writerConnections', 'memoryLimitMb', 'tlsCertFile', 'tlsKeyFile', 'maxConnections', 'idleTimeoutMs'];
+
+/** Beside the listeners' connections: DuckDB's files, the write-ahead log, Node.js itself. */
+const OTHER_OPEN_FILES = 128;
 
 export async function startDucktrace(config: ServerConfig, log: (line: string) => void = console.log): Promise<Ducktrace> {
+  // Read first: a missing certificate or tokens file stops the start before anything is opened.
+  const tokens = new AccessTokens(config, log);
+  let tls: TlsFiles | null;
+  try {
+    tls = config.tlsCertFile === '' ? null : new TlsFiles(config.tlsCertFile, config.tlsKeyFile, log);
+  } catch (error) {
+    tokens.close();
+    throw error;
+  }
+  const builtInHosts = [config.host, hostname()];
+  let hosts = hostPolicy(config.allowedHosts, builtInHosts);
+  let corsOrigins: ReadonlySet<string> = new Set(listSetting(config.corsOrigins));
+
   const db = await Database.open(config.dataDir, config.storageMemoryMb);
   const metrics = new Metrics();
+  const countRefused = metrics.counter('ducktrace_connections_refused_total', 'Connections closed at once because their listener held maxConnections.');
+  const connections = (listener: string): ConnectionPolicy => ({
+    maxConnections: config.maxConnections,
+    idleTimeoutMs: config.idleTimeoutMs,
+    tls,
+    onRefused: () => countRefused(1, { listener }),
+  });
   const maintenanceBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
   const maintenanceSeconds = {
     checkpoint: metrics.histogram('ducktrace_checkpoint_seconds', 'Time of each checkpoint the writer forces; new writes wait for it.', maintenanceBuckets),
@@ -114,20 +148,31 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   const ingest = new TraceIngest(stage, batcher, wal, spanLimitsOf(config), memory, metrics);
 
   let ready = false;
-  const otlpHttp = createOtlpHttpServer(ingest, { maxBodyBytes: config.maxBodyBytes });
+  const otlpHttp = createOtlpHttpServer(ingest, { maxBodyBytes: config.maxBodyBytes, serverFactory: httpServerFactory(connections('otlp_http')) });
+  requireWriteTokenHttp(otlpHttp, () => tokens.write);
   const grpc = createOtlpGrpcServer(ingest, { maxBodyBytes: config.maxBodyBytes });
   const executor = new DuckDBQueryExecutor(db, config.queryTimeoutMs);
   const sql = new DuckDBSqlRunner(db, { timeoutMs: config.queryTimeoutMs, maxRows: config.sqlMaxRows, guard: checkReadOnlyStatement });
-  const query = createQueryServer({ context: { reader, executor, calls: writer, limits: config }, metrics, isReady: () => ready, sql, uiDir: resolveUiDir(config.uiDir) });
+  const query = createQueryServer({
+    context: { reader, executor, calls: writer, limits: config },
+    metrics,
+    isReady: () => ready,
+    sql,
+    uiDir: resolveUiDir(config.uiDir),
+    access: { readTokens: () => tokens.read, hosts: () => hosts, corsOrigins: () => corsOrigins },
+    serverFactory: httpServerFactory(connections('query')),
+  });
 
-  const started: { http: FastifyInstance[]; grpc: GrpcServer | null } = { http: [], grpc: null };
+  const started: { http: FastifyInstance[]; grpc: GrpcListener | null } = { http: [], grpc: null };
   const closeAll = async (): Promise<void> => {
     ready = false;
     sql.close(); // interrupts running SQL statements so that neither the HTTP close nor the checkpoint waits for them
     await Promise.all([
       ...started.http.map((server) => server.close()),
-      started.grpc ? new Promise<void>((resolve) => started.grpc!.tryShutdown(() => resolve())) : Promise.resolve(),
+      started.grpc?.close(),
     ]);
+    tokens.close();
+    tls?.close();
     await stage.stop();
     await batcher.stop();
     await wal?.close();
@@ -141,15 +186,19 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   try {
     const otlpHttpPort = await listen(otlpHttp, config.host, config.otlpHttpPort);
     started.http.push(otlpHttp);
-    log(`otlp-http listening on ${url(config.host, otlpHttpPort)}`);
-    const otlpGrpcPort = await bindGrpc(grpc, config.host, config.otlpGrpcPort);
-    started.grpc = grpc;
-    log(`otlp-grpc listening on ${url(config.host, otlpGrpcPort)}`);
+    log(`otlp-http listening on ${url(config.host, otlpHttpPort, tls !== null)}`);
+    started.grpc = await listenGrpc(grpc, { host: config.host, port: config.otlpGrpcPort, ...connections('otlp_grpc'), interceptors: [requireWriteTokenGrpc(() => tokens.write)] });
+    const otlpGrpcPort = started.grpc.port;
+    log(`otlp-grpc listening on ${url(config.host, otlpGrpcPort, tls !== null)}`);
     const httpPort = await listen(query, config.host, config.httpPort);
     started.http.push(query);
-    log(`query listening on ${url(config.host, httpPort)}`);
+    log(`query listening on ${url(config.host, httpPort, tls !== null)}`);
+    warnOfExposure(config, tokens, log);
     ready = true;
     const reload = (next: ServerConfig): string[] => {
+      tokens.update(next);
+      hosts = hostPolicy(next.allowedHosts, builtInHosts);
+      corsOrigins = new Set(listSetting(next.corsOrigins));
       stage.reconfigure(next.sampling);
       return RESTART_SETTINGS.filter((key) => next[key] !== config[key]);
     };
@@ -165,8 +214,24 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
   return (app.server.address() as AddressInfo).port;
 }
 
-function url(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+function url(host: string, port: number, secure: boolean): string {
+  return `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** One loud line for each way the configuration leaves the server open to whoever reaches it. */
+function warnOfExposure(config: Config, tokens: AccessTokens, log: (line: string) => void): void {
+  if (!isLoopbackAddress(config.host) && (!tokens.write.required || !tokens.read.required)) {
+    const open = [
+      ...(tokens.write.required ? [] : [`send spans (set ${envName('writeTokens')} or ${envName('writeTokensFile')})`]),
+      ...(tokens.read.required ? [] : [`read every trace and run SQL (set ${envName('readTokens')} or ${envName('readTokensFile')})`]),
+    ];
+    log(`ducktrace: WARNING: listening on ${config.host} without tokens: anyone who can reach these ports can ${open.join(' and ')}`);
+  }
+  const limit = openFileLimit();
+  const needed = 3 * config.maxConnections + OTHER_OPEN_FILES;
+  if (limit !== null && limit < needed) {
+    log(`ducktrace: WARNING: the open-file limit is ${limit}, and three listeners of ${config.maxConnections} connections each (maxConnections) with DuckDB's files need about ${needed}; lower ${envName('maxConnections')} or raise the limit (ulimit -n)`);
+  }
 }
 
 /** The directory of the ducktrace installation's own UI build. */

@@ -39,14 +39,13 @@ try {
   const server = await startDucktrace(config);
 
   const reload = (why: string): void => {
-    let next: ServerConfig;
+    let needRestart: string[];
     try {
-      next = readConfig();
+      needRestart = server.reload(readConfig());
     } catch (error) {
       console.error(`ducktrace: configuration reload (${why}) refused, the previous configuration stays in force: ${(error as Error).message}`);
       return;
     }
-    const needRestart = server.reload(next);
     console.log(`ducktrace: configuration reloaded (${why})${needRestart.length > 0 ? `; ${needRestart.join(', ')} change only at restart` : ''}`);
   };
   process.on('SIGHUP', () => reload('SIGHUP'));

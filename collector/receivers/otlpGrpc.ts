@@ -48,11 +48,3 @@ function toServiceError(error: unknown): Partial<grpc.ServiceError> {
   }
   return { code: grpc.status.INTERNAL, details: `internal error: ${(error as Error).message}` };
 }
-
-/** Binds and resolves with the port actually bound (port 0 picks a free one). */
-export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
-  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
-  });
-}

@@ -4,7 +4,7 @@
  */
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import { DucktraceError } from '../../core/errors.js';
 import { closeConnectionsWhenClosing } from '../../core/httpShutdown.js';
 import { encodeExportTraceResponse, encodeStatus, type OtlpEncoding } from '../../core/otlp/response.js';
@@ -19,10 +19,12 @@ const CONTENT_TYPES: Record<string, OtlpEncoding> = {
 
 export interface OtlpHttpOptions {
   maxBodyBytes: number;
+  /** The Node.js server under the app (TLS, connection limits); fastify's own when absent. */
+  serverFactory?: FastifyServerFactory;
 }
 
 export function createOtlpHttpServer(ingest: TraceIngest, options: OtlpHttpOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: options.maxBodyBytes, logger: false });
+  const app = Fastify({ bodyLimit: options.maxBodyBytes, logger: false, serverFactory: options.serverFactory });
   closeConnectionsWhenClosing(app);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(Object.keys(CONTENT_TYPES), { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

@@ -1,9 +1,10 @@
 /** The query API server: native API under /api/v1/, the Jaeger APIs, health and metrics, and the web UI at /. */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import { DucktraceError } from '../../core/errors.js';
 import { closeConnectionsWhenClosing } from '../../core/httpShutdown.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { SqlRunner } from '../../core/storage/duckdb/sqlRunner.js';
+import { protectQueryApi, type QueryAccess } from './accessControl.js';
 import type { QueryContext } from './queryContext.js';
 import { healthRoutes } from './routes/health.js';
 import { jaegerRoutes } from './routes/jaeger.js';
@@ -23,11 +24,18 @@ export interface QueryServerOptions {
   sql: SqlRunner;
   /** The built web UI, served at /. */
   uiDir: string;
+  /** Host check, CORS origins and read tokens. */
+  access: QueryAccess;
+  /** The Node.js server under the app (TLS, connection limits); fastify's own when absent. */
+  serverFactory?: FastifyServerFactory;
 }
 
-export function createQueryServer({ context, metrics, isReady, sql, uiDir }: QueryServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false });
+export function createQueryServer({ context, metrics, isReady, sql, uiDir, access, serverFactory }: QueryServerOptions): FastifyInstance {
+  const app = Fastify({ logger: false, serverFactory });
   closeConnectionsWhenClosing(app);
+  // The health checks and the UI's files open without a token: probes need them, and the UI asks for it.
+  const publicRoutes = new Set(['/healthz', '/readyz']);
+  protectQueryApi(app, access, publicRoutes);
   app.register(healthRoutes, { metrics, isReady });
   app.register(servicesRoutes, { context });
   app.register(tracesRoutes, { context });
@@ -36,7 +44,10 @@ export function createQueryServer({ context, metrics, isReady, sql, uiDir }: Que
   app.register(jaegerV3Routes, { context });
   app.register(jaegerMetricsRoutes, { context });
   app.register(sqlRoutes, { sql });
-  app.register(uiRoutes, { uiDir });
+  app.register(async (ui) => {
+    ui.addHook('onRoute', (route) => void publicRoutes.add(route.url));
+    await ui.register(uiRoutes, { uiDir });
+  });
 
   app.setNotFoundHandler(async (request, reply) => {
     if (isUiPageRequest(request) && (await sendUiNotFound(uiDir, reply))) return reply;

@@ -79,6 +79,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Start it as users do, with `npm start` (its flags included), instead of `node --import tsx main.ts`. */
   npmStart?: boolean;
+  /** The open-file limit (ulimit -n) the server runs under. */
+  openFileLimit?: number;
 }
 
 /** Each live server with what kills it for good. */
@@ -92,12 +94,16 @@ export function spawnServer(
   dataDir: string,
   env: Record<string, string> = {},
   npmStart = false,
+  openFileLimit?: number,
 ): { child: ChildProcess; exited: Promise<ServerExit>; out: { stdout: string; stderr: string }; kill: () => void } {
   const baseEnv: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('DUCKTRACE_') && !key.startsWith('OTEL_')) baseEnv[key] = value;
   }
-  const [command, args] = npmStart ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'main.ts']];
+  const [program, programArgs] = npmStart ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'main.ts']];
+  // The shell lowers the limit, then execs the server in its place (the same pid).
+  const [command, args] =
+    openFileLimit === undefined ? [program, programArgs] : ['/bin/sh', ['-c', `ulimit -n ${openFileLimit} && exec "$0" "$@"`, program, ...programArgs]];
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: {
@@ -138,13 +144,13 @@ export function spawnServer(
   return { child, exited, out, kill };
 }
 
-const LISTENING = /^(otlp-http|otlp-grpc|query) listening on (http:\/\/127\.0\.0\.1:(\d+))\s*$/gm;
+const LISTENING = /^(otlp-http|otlp-grpc|query) listening on (https?:\/\/127\.0\.0\.1:(\d+))\s*$/gm;
 
 /** Starts the server and resolves once it printed its three "listening" lines. */
 export async function startServer(options: StartOptions = {}): Promise<ServerHandle> {
   const dataDir = options.dataDir ?? makeTempDir();
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const { child, exited, out, kill } = spawnServer(dataDir, options.env, options.npmStart);
+  const { child, exited, out, kill } = spawnServer(dataDir, options.env, options.npmStart, options.openFileLimit);
   const describe = (): string => `--- stdout ---\n${out.stdout}\n--- stderr ---\n${out.stderr}`;
 
   const urls = await new Promise<Record<string, string>>((resolve, reject) => {
@@ -228,8 +234,9 @@ export interface JsonResponse<T = unknown> {
   body: T;
 }
 
-export async function getJson<T = unknown>(url: string): Promise<JsonResponse<T>> {
-  const response = await fetch(url);
+/** GET `url` as JSON; `headers` such as a read token's `authorization`. */
+export async function getJson<T = unknown>(url: string, headers?: Record<string, string>): Promise<JsonResponse<T>> {
+  const response = await fetch(url, { headers });
   const text = await response.text();
   let body: T;
   try {
@@ -244,10 +251,12 @@ export async function getJson<T = unknown>(url: string): Promise<JsonResponse<T>
  * Waits until every span the server acknowledged is stored. An export is acknowledged once it is in
  * the write-ahead log; storage follows within the flush interval, and the server promises 2 s at most.
  */
-export async function waitForStored(queryUrl: string, timeoutMs = 2_000): Promise<void> {
+export async function waitForStored(queryUrl: string, timeoutMs = 2_000, headers?: Record<string, string>): Promise<void> {
   await waitFor(
     async () => {
-      const text = await (await fetch(`${queryUrl}/metrics`)).text();
+      const response = await fetch(`${queryUrl}/metrics`, { headers });
+      if (response.status !== 200) throw new Error(`GET /metrics → ${response.status}`);
+      const text = await response.text();
       const stored = metricValue(text, 'ducktrace_spans_stored_total') >= metricValue(text, 'ducktrace_spans_accepted_total');
       return stored && metricValue(text, 'ducktrace_writer_queue_spans') === 0 ? true : undefined;
     },
