@@ -37,10 +37,49 @@ function queryString(params: Params): string {
   return text === '' ? '' : `?${text}`;
 }
 
+/**
+ * The read token the user gave, sent as `Authorization: Bearer` with every call. Kept in
+ * sessionStorage: it lasts while the tab is open (reloads and links opened from it included) and is
+ * gone when the tab closes, so a shared machine does not keep a token that reads every trace.
+ */
+const READ_TOKEN_KEY = 'ducktrace.readToken';
+
+/** The token for this page when sessionStorage refuses to keep it (a private mode). */
+let memoryToken: string | null = null;
+
+function readToken(): string | null {
+  try {
+    return sessionStorage.getItem(READ_TOKEN_KEY) ?? memoryToken;
+  } catch {
+    return memoryToken;
+  }
+}
+
+export function setReadToken(token: string): void {
+  memoryToken = token;
+  try {
+    sessionStorage.setItem(READ_TOKEN_KEY, token);
+  } catch {
+    // Kept in memory for this page only.
+  }
+}
+
+/** Told when a call was refused for want of a read token; `refused` when the token sent was the wrong one. */
+type TokenNeededListener = (refused: boolean) => void;
+const tokenNeededListeners = new Set<TokenNeededListener>();
+
+export function onReadTokenNeeded(listener: TokenNeededListener): () => void {
+  tokenNeededListeners.add(listener);
+  return () => tokenNeededListeners.delete(listener);
+}
+
 async function request<T>(path: string, init: RequestInit): Promise<T> {
+  const token = readToken();
+  const headers = new Headers(init.headers);
+  if (token !== null) headers.set('authorization', `Bearer ${token}`);
   let response: Response;
   try {
-    response = await fetch(path, init);
+    response = await fetch(path, { ...init, headers });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
     throw new ApiError(0, 'unreachable', `cannot reach the ducktrace server (${(error as Error).message})`);
@@ -52,6 +91,7 @@ async function request<T>(path: string, init: RequestInit): Promise<T> {
   } catch {
     throw new ApiError(response.status, 'bad_response', `the server answered ${response.status} with something that is not JSON`);
   }
+  if (response.status === 401) for (const listener of tokenNeededListeners) listener(token !== null);
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
     throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `the server answered ${response.status}`);

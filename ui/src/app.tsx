@@ -1,6 +1,9 @@
 /** The shell: navigation and the view the URL names. */
 import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { onReadTokenNeeded, setReadToken } from './api.js';
 import { TimeZoneSwitch } from './components/TimeZoneSwitch.js';
+import { TokenPrompt } from './components/TokenPrompt.js';
 import { TraceIdLookup } from './components/TraceIdLookup.js';
 import { Link, useLocation } from './router.js';
 import { NotFoundView } from './views/NotFoundView.js';
@@ -31,6 +34,10 @@ function route(path: string, query: URLSearchParams): JSX.Element {
 
 export function App(): JSX.Element {
   const { path, query } = useLocation();
+  // A call refused for want of a read token opens the prompt; a token given remounts the views, which load again.
+  const [tokenPrompt, setTokenPrompt] = useState<{ refused: boolean } | null>(null);
+  const [tokenGiven, setTokenGiven] = useState(0);
+  useEffect(() => onReadTokenNeeded((refused) => setTokenPrompt({ refused })), []);
   return (
     <>
       <header class="topbar">
@@ -50,7 +57,19 @@ export function App(): JSX.Element {
           <TimeZoneSwitch />
         </div>
       </header>
-      <main id="main">{route(path, query)}</main>
+      <main id="main" key={tokenGiven}>
+        {route(path, query)}
+      </main>
+      {tokenPrompt !== null && (
+        <TokenPrompt
+          refused={tokenPrompt.refused}
+          onToken={(token) => {
+            setReadToken(token);
+            setTokenPrompt(null);
+            setTokenGiven((n) => n + 1);
+          }}
+        />
+      )}
     </>
   );
 }
