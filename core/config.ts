@@ -112,6 +112,7 @@ const SETTINGS: { [K in keyof Config]: Setting } = {
   allowedHosts: { type: 'string', default: '' },
   maxConnections: { type: 'int', default: 256, min: 1, max: 1_000_000 },
   idleTimeoutMs: { type: 'int', default: 60_000, min: 100, max: 3_600_000 },
+  maxSpansPerRequest: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxSpansPerRequest, min: 1, max: 100_000_000 },
   maxAttributes: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributes, min: 1, max: 100_000 },
   maxAttributeKeyLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeKeyLength, min: 1, max: 1 * MIB },
   maxAttributeValueLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeValueLength, min: 1, max: 16 * MIB },
@@ -187,6 +188,8 @@ function parseValue(setting: Setting, raw: unknown, where: string): string | num
 
 export function spanLimitsOf(config: Config): SpanLimits {
   return {
+    // A request larger than the write queue could never be admitted, and would be retried for ever.
+    maxSpansPerRequest: Math.min(config.maxSpansPerRequest, config.maxQueuedSpans),
     maxAttributes: config.maxAttributes,
     maxAttributeKeyLength: config.maxAttributeKeyLength,
     maxAttributeValueLength: config.maxAttributeValueLength,

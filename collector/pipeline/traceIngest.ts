@@ -5,9 +5,8 @@
  */
 import { DucktraceError } from '../../core/errors.js';
 import type { Metrics } from '../../core/metrics.js';
-import { decodeExportTraceRequestJson } from '../../core/otlp/decodeJson.js';
-import { decodeExportTraceRequestProtobuf } from '../../core/otlp/decodeProtobuf.js';
-import { MalformedRequestError, type SpanLimits } from '../../core/otlp/limits.js';
+import { decodeExportTraceRequest } from '../../core/otlp/decodeRequest.js';
+import { MalformedRequestError, RequestTooLargeError, type SpanLimits } from '../../core/otlp/limits.js';
 import { partialSuccessOf, type OtlpEncoding, type PartialSuccess } from '../../core/otlp/response.js';
 import type { DecodeResult } from '../../core/otlp/spanAssembler.js';
 import type { WriteAheadLog } from '../wal/writeAheadLog.js';
@@ -34,13 +33,14 @@ export class TraceIngest {
     this.countRefused = metrics.counter('ducktrace_spans_refused_total', 'Spans not accepted, by reason.');
     this.countRefusedExports = metrics.counter(
       'ducktrace_exports_refused_total',
-      'Exports refused before their spans were decoded, by reason (memory_limit: the memory in use was at memoryLimitMb).',
+      'Exports refused before their spans were decoded, by reason (memory_limit: the memory in use was at memoryLimitMb; too_many_spans: more than maxSpansPerRequest).',
     );
   }
 
   /**
    * Resolves with the partial success to report (null when all spans were valid) once the accepted
-   * spans are durable. Throws DucktraceError: invalid_argument for an undecodable body, or a retryable
+   * spans are durable. Throws DucktraceError: invalid_argument for an undecodable body, payload_too_large
+   * for one of more than maxSpansPerRequest spans, or a retryable
    * error when load must be shed (overloaded: the writer is behind or memory is at its limit; wal_full;
    * shutting_down).
    */
@@ -69,11 +69,15 @@ export class TraceIngest {
   private async decodeAndAccept(body: Buffer, encoding: OtlpEncoding, transport: string): Promise<PartialSuccess | null> {
     let result: DecodeResult;
     try {
-      result = encoding === 'json' ? decodeExportTraceRequestJson(body, this.limits) : decodeExportTraceRequestProtobuf(body, this.limits);
+      result = await decodeExportTraceRequest(body, encoding, this.limits);
     } catch (error) {
       if (error instanceof MalformedRequestError) {
         this.countRefused(1, { reason: 'malformed_request', transport });
         throw new DucktraceError('invalid_argument', `cannot decode the ExportTraceServiceRequest: ${error.message}`);
+      }
+      if (error instanceof RequestTooLargeError) {
+        this.countRefusedExports(1, { reason: 'too_many_spans', transport });
+        throw new DucktraceError('payload_too_large', `${error.message}, the most one request may hold (maxSpansPerRequest, never more than maxQueuedSpans); send smaller batches`);
       }
       throw error;
     }

@@ -117,6 +117,19 @@ export function otlpJsonAttributes(attributes: Attributes): KeyValueJson[] {
   return attributes.keys.map((key, i) => ({ key, value: jsonOfStoredValue(attributes.types[i]!, attributes.values[i]!) }));
 }
 
+/**
+ * The most entries an array or kvlist value can hold: each takes two characters of its JSON text at
+ * least, and a comma, within maxAttributeValueLength. Past it the value is rejected before more entries
+ * are decoded, so that a body of millions of tiny entries does not become millions of objects.
+ */
+export function maxValueEntries(limits: SpanLimits): number {
+  return Math.floor((limits.maxAttributeValueLength - 1) / 3);
+}
+
+export function tooManyValueEntries(limits: SpanLimits): InvalidSpanError {
+  return new InvalidSpanError(`attribute value holds more array or kvlist entries than ${limits.maxAttributeValueLength} characters can hold`);
+}
+
 /** Collects one attribute set in storage form and enforces the per-set limits. */
 export class AttributesBuilder {
   private readonly keys: string[] = [];

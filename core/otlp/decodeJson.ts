@@ -4,8 +4,18 @@
  * as decimal strings or numbers, unknown fields ignored.
  */
 import type { Attributes, SpanEvent, SpanLink } from '../model/span.js';
-import { AttributesBuilder, doubleToJson, storedValueOfJson, type AnyValueJson, type KeyValueJson } from './anyValue.js';
+import {
+  AttributesBuilder,
+  doubleToJson,
+  maxValueEntries,
+  storedValueOfJson,
+  tooManyValueEntries,
+  type AnyValueJson,
+  type KeyValueJson,
+} from './anyValue.js';
+import { flawError, MAX_NUMBER_CHARS, parsePiece, scanExportTraceRequest, type Piece, type ScanBounds } from './jsonScanner.js';
 import { InvalidSpanError, MalformedRequestError, type SpanLimits } from './limits.js';
+import { runToEnd, type Pauser, type Steps } from './slices.js';
 import { SpanAssembler, type DecodeResult, type RawSpan, type ResourceContext, type ScopeContext } from './spanAssembler.js';
 
 type Json = unknown;
@@ -27,49 +37,121 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
+/**
+ * Bodies up to this size are parsed whole, the fastest way, and cannot hold the event loop long; larger
+ * ones are scanned and parsed a piece (a span, a resource, a scope) at a time.
+ */
+export const WHOLE_PARSE_MAX_BYTES = 1024 * 1024;
+
 export function decodeExportTraceRequestJson(body: Buffer, limits: SpanLimits): DecodeResult {
+  return runToEnd((pauser) => jsonRequestSteps(body, limits, pauser));
+}
+
+/** The decoder as steps (see slices.ts): it pauses after each span, and while it scans a large body. */
+export function* jsonRequestSteps(body: Buffer, limits: SpanLimits, pauser: Pauser, wholeParseMaxBytes = WHOLE_PARSE_MAX_BYTES): Steps<DecodeResult> {
+  const assembler = new SpanAssembler(limits);
   // An empty body is the empty request, as it is in protobuf.
-  if (body.length === 0) return { spans: [], rejectedSpans: 0, rejectionReasons: [] };
+  if (body.length === 0) return assembler.result();
+  if (body.length <= wholeParseMaxBytes) yield* decodeWhole(body, assembler, limits, pauser);
+  else yield* decodeInPieces(body, assembler, limits, pauser);
+  return assembler.result();
+}
+
+function* decodeWhole(body: Buffer, assembler: SpanAssembler, limits: SpanLimits, pauser: Pauser): Steps<void> {
   let request: Json;
   try {
     request = JSON.parse(body.toString('utf8'));
   } catch (error) {
     throw new MalformedRequestError(`json: ${(error as Error).message}`);
   }
-  const assembler = new SpanAssembler(limits);
   const root = object(request, 'ExportTraceServiceRequest');
-  for (const resourceSpans of array(root.resourceSpans, 'resourceSpans')) {
-    decodeResourceSpans(object(resourceSpans, 'resourceSpans[]'), assembler, limits);
-  }
-  return assembler.result();
-}
-
-function decodeResourceSpans(json: JsonObject, assembler: SpanAssembler, limits: SpanLimits): void {
-  const resourceJson = optionalObject(json.resource, 'resource');
-  const resource: ResourceContext = {
-    attributes: null,
-    droppedAttributesCount: uint32(resourceJson?.droppedAttributesCount, 'resource.droppedAttributesCount'),
-    schemaUrl: string(json.schemaUrl, 'resourceSpans.schemaUrl'),
-    error: null,
-  };
-  resource.attributes = guarded(resource, () => attributes(resourceJson?.attributes, limits, 'resource'));
-  for (const scopeSpansJson of array(json.scopeSpans, 'scopeSpans')) {
-    const scopeSpans = object(scopeSpansJson, 'scopeSpans[]');
-    const scopeJson = optionalObject(scopeSpans.scope, 'scope');
-    const scope: ScopeContext = {
-      name: string(scopeJson?.name, 'scope.name'),
-      version: string(scopeJson?.version, 'scope.version'),
-      attributes: null,
-      droppedAttributesCount: uint32(scopeJson?.droppedAttributesCount, 'scope.droppedAttributesCount'),
-      schemaUrl: string(scopeSpans.schemaUrl, 'scopeSpans.schemaUrl'),
-      error: null,
-    };
-    scope.attributes = guarded(scope, () => attributes(scopeJson?.attributes, limits, 'instrumentation scope'));
-    for (const spanJson of array(scopeSpans.spans, 'spans')) {
-      const span = object(spanJson, 'spans[]');
-      assembler.add(resource, scope, () => decodeSpan(span, limits));
+  const resourceSpansList = array(root.resourceSpans, 'resourceSpans').map((json) => object(json, 'resourceSpans[]'));
+  // Counted before any span is decoded, as a large body is while it is scanned.
+  for (const resourceSpans of resourceSpansList) {
+    assembler.countFound('resourceSpans');
+    for (const scopeSpans of array(resourceSpans.scopeSpans, 'scopeSpans')) {
+      assembler.countFound('scopeSpans');
+      assembler.countFound('spans', array(object(scopeSpans, 'scopeSpans[]').spans, 'spans').length);
     }
   }
+  for (const resourceSpans of resourceSpansList) {
+    const resource = resourceContext(optionalObject(resourceSpans.resource, 'resource'), resourceSpans.schemaUrl, limits);
+    for (const scopeSpansJson of array(resourceSpans.scopeSpans, 'scopeSpans')) {
+      const scopeSpans = object(scopeSpansJson, 'scopeSpans[]');
+      const scope = scopeContext(optionalObject(scopeSpans.scope, 'scope'), scopeSpans.schemaUrl, limits);
+      for (const spanJson of array(scopeSpans.spans, 'spans')) {
+        const span = object(spanJson, 'spans[]');
+        assembler.add(resource, scope, () => decodeSpan(span, limits));
+        if (pauser.due()) yield;
+      }
+    }
+  }
+}
+
+function* decodeInPieces(body: Buffer, assembler: SpanAssembler, limits: SpanLimits, pauser: Pauser): Steps<void> {
+  const index = yield* scanExportTraceRequest(body, scanBoundsOf(limits, assembler), pauser);
+  for (const resourceSpans of index) {
+    const schemaUrl = resourceSpans.schemaUrl ? parsePiece(body, resourceSpans.schemaUrl) : undefined;
+    const resource = fromPiece(body, resourceSpans.resource, 'resource', (json) => resourceContext(json, schemaUrl, limits));
+    for (const scopeSpans of resourceSpans.scopeSpans) {
+      const scopeSchemaUrl = scopeSpans.schemaUrl ? parsePiece(body, scopeSpans.schemaUrl) : undefined;
+      const scope = fromPiece(body, scopeSpans.scope, 'scope', (json) => scopeContext(json, scopeSchemaUrl, limits));
+      for (const piece of scopeSpans.spans) {
+        const flaw = flawError(piece);
+        if (flaw) assembler.reject(flaw.message);
+        else {
+          const span = object(parsePiece(body, piece), 'spans[]');
+          assembler.add(resource, scope, () => decodeSpan(span, limits));
+        }
+        if (pauser.due()) yield;
+      }
+    }
+  }
+}
+
+/** A resource or scope from its piece; a flawed piece rejects the spans under it, unparsed. */
+function fromPiece<T extends { error: InvalidSpanError | null }>(body: Buffer, piece: Piece | null, what: string, build: (json: JsonObject | undefined) => T): T {
+  const flaw = piece && flawError(piece);
+  const context = build(piece && !flaw ? optionalObject(parsePiece(body, piece), what) : undefined);
+  context.error ??= flaw;
+  return context;
+}
+
+/** What a large body's pieces may hold before they are rejected unparsed: more than any limit lets a span keep. */
+function scanBoundsOf(limits: SpanLimits, assembler: SpanAssembler): ScanBounds {
+  const maxEntries = Math.max(limits.maxAttributes, limits.maxEventsPerSpan, limits.maxLinksPerSpan, maxValueEntries(limits));
+  return {
+    maxEntries,
+    tooManyEntries: `a span, or its resource or scope, holds more than ${maxEntries} entries in one JSON array or object`,
+    // A span, its events, their attributes and value: 6 levels, then 3 per level of nested array or kvlist.
+    maxDepth: 8 + 3 * (limits.maxValueDepth + 1),
+    tooDeep: `attribute value nests arrays or kvlists deeper than ${limits.maxValueDepth} levels`,
+    found: (part) => assembler.countFound(part),
+  };
+}
+
+function resourceContext(json: JsonObject | undefined, schemaUrl: Json, limits: SpanLimits): ResourceContext {
+  const resource: ResourceContext = {
+    attributes: null,
+    droppedAttributesCount: uint32(json?.droppedAttributesCount, 'resource.droppedAttributesCount'),
+    schemaUrl: string(schemaUrl, 'resourceSpans.schemaUrl'),
+    error: null,
+  };
+  resource.attributes = guarded(resource, () => attributes(json?.attributes, limits, 'resource'));
+  return resource;
+}
+
+function scopeContext(json: JsonObject | undefined, schemaUrl: Json, limits: SpanLimits): ScopeContext {
+  const scope: ScopeContext = {
+    name: string(json?.name, 'scope.name'),
+    version: string(json?.version, 'scope.version'),
+    attributes: null,
+    droppedAttributesCount: uint32(json?.droppedAttributesCount, 'scope.droppedAttributesCount'),
+    schemaUrl: string(schemaUrl, 'scopeSpans.schemaUrl'),
+    error: null,
+  };
+  scope.attributes = guarded(scope, () => attributes(json?.attributes, limits, 'instrumentation scope'));
+  return scope;
 }
 
 /** A limit broken by a resource or scope rejects its spans; the rest of the request still decodes. */
@@ -179,12 +261,12 @@ function anyValue(json: Json, depth: number, limits: SpanLimits): AnyValueJson {
   if (value.bytesValue !== undefined && value.bytesValue !== null) return { bytesValue: base64(value.bytesValue) };
   if (value.arrayValue !== undefined && value.arrayValue !== null) {
     nestingAllowed(depth, limits);
-    const values = array(object(value.arrayValue, 'arrayValue').values, 'arrayValue.values');
+    const values = entries(array(object(value.arrayValue, 'arrayValue').values, 'arrayValue.values'), limits);
     return { arrayValue: { values: values.map((item) => anyValue(item, depth + 1, limits)) } };
   }
   if (value.kvlistValue !== undefined && value.kvlistValue !== null) {
     nestingAllowed(depth, limits);
-    const values = array(object(value.kvlistValue, 'kvlistValue').values, 'kvlistValue.values');
+    const values = entries(array(object(value.kvlistValue, 'kvlistValue').values, 'kvlistValue.values'), limits);
     return { kvlistValue: { values: values.map((item) => keyValue(item, depth + 1, limits)) } };
   }
   return {};
@@ -194,6 +276,11 @@ function nestingAllowed(depth: number, limits: SpanLimits): void {
   if (depth > limits.maxValueDepth) {
     throw new InvalidSpanError(`attribute value nests arrays or kvlists deeper than ${limits.maxValueDepth} levels`);
   }
+}
+
+function entries(values: Json[], limits: SpanLimits): Json[] {
+  if (values.length > maxValueEntries(limits)) throw tooManyValueEntries(limits);
+  return values;
 }
 
 function object(json: Json, what: string): JsonObject {
@@ -229,7 +316,11 @@ function integer(json: Json, what: string): bigint {
     if (!Number.isInteger(json)) throw new MalformedRequestError(`json: ${what} must be an integer`);
     return BigInt(json);
   }
-  if (typeof json === 'string' && INTEGER.test(json)) return BigInt(json);
+  if (typeof json === 'string' && INTEGER.test(json)) {
+    // BigInt() of a long digit string takes time quadratic in its length; no int64 needs more than 20 digits.
+    if (json.length > MAX_NUMBER_CHARS) throw new MalformedRequestError(`json: ${what} is longer than ${MAX_NUMBER_CHARS} characters`);
+    return BigInt(json);
+  }
   throw new MalformedRequestError(`json: ${what} must be an integer or a decimal string`);
 }
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { hex, message, request, span, type Field } from '../../test/fixtures/protobufWriter.js';
 import { typedAttributes } from './anyValue.js';
 import { decodeExportTraceRequestProtobuf } from './decodeProtobuf.js';
-import { DEFAULT_SPAN_LIMITS, MalformedRequestError } from './limits.js';
+import { DEFAULT_SPAN_LIMITS, MalformedRequestError, RequestTooLargeError } from './limits.js';
 
 const decode = (body: Buffer, limits = DEFAULT_SPAN_LIMITS) => decodeExportTraceRequestProtobuf(body, limits);
 const attribute = (key: string, value: Field[]): Field => [9, [[1, key], [2, value]]];
@@ -118,4 +118,54 @@ test('times beyond the storable range reject the span', () => {
 test('unknown fields are skipped', () => {
   const result = decode(request([span([[99, 'future'], [98, 5n], [97, 1, 'fixed32'], [96, 1n, 'fixed64']])]));
   assert.equal(result.spans.length, 1);
+});
+
+test('spans past maxSpansPerRequest refuse the request before any span is decoded', () => {
+  const limits = { ...DEFAULT_SPAN_LIMITS, maxSpansPerRequest: 10 };
+  const valid = Array.from({ length: 10 }, (_, i) => span([], (i + 1).toString(16).padStart(16, '0')));
+  assert.equal(decode(request(valid), limits).spans.length, 10);
+  // The first span is not protobuf: decoding it would fail the request as undecodable.
+  const body = request([[[1, 5n]], ...valid]);
+  assert.throws(() => decode(body), MalformedRequestError);
+  assert.throws(() => decode(body, limits), { constructor: RequestTooLargeError, message: 'the request holds more than 10 spans' });
+  // Spans in later resourceSpans and scopeSpans count too, and so do those containers themselves.
+  const spread = message([[1, [[2, valid.slice(0, 6).map((s): Field => [2, s])]]], [1, [[2, [[2, span()]]], [2, valid.slice(0, 4).map((s): Field => [2, s])]]]]);
+  assert.throws(() => decode(spread, limits), { message: 'the request holds more than 10 spans' });
+  const scopes = message([[1, Array.from({ length: 11 }, (): Field => [2, []])]]);
+  assert.throws(() => decode(scopes, limits), { message: 'the request holds more than 10 scopeSpans' });
+  const resources = message(Array.from({ length: 11 }, (): Field => [1, []]));
+  assert.throws(() => decode(resources, limits), { message: 'the request holds more than 10 resourceSpans' });
+});
+
+test('a million empty spans are refused at the limit; fewer are each rejected with the reason', () => {
+  const empty = Buffer.alloc(2 * 1_000_000);
+  for (let i = 0; i < 1_000_000; i++) empty[2 * i] = 0x12;
+  const body = message([[1, [[2, empty]]]]);
+  assert.throws(() => decode(body), { message: `the request holds more than ${DEFAULT_SPAN_LIMITS.maxSpansPerRequest} spans` });
+  const result = decode(message([[1, [[2, empty.subarray(0, 2 * 1000)]]]]));
+  assert.equal(result.rejectedSpans, 1000);
+  assert.deepEqual(result.rejectionReasons, ['span trace id must be 16 bytes, got 0']);
+});
+
+test('an array or kvlist value of more entries than its text could hold is rejected before the rest is decoded', () => {
+  const limits = { ...DEFAULT_SPAN_LIMITS, maxAttributeValueLength: 30 };
+  const entries = (n: number, value: Field[]): Field[] => Array.from({ length: n }, (): Field => [1, value]);
+  const result = decode(
+    request([
+      span([attribute('a', [[5, entries(9, [])]])], '0000000000000001'),
+      span([attribute('a', [[5, entries(10, [])]])], '0000000000000002'),
+      span([attribute('k', [[6, entries(10, [[1, 'k']])]])], '0000000000000003'),
+    ]),
+    limits,
+  );
+  assert.deepEqual(result.spans.map((s) => s.spanId), ['0000000000000001']);
+  assert.deepEqual(result.rejectionReasons, ['attribute value holds more array or kvlist entries than 30 characters can hold']);
+});
+
+test('the rest of a span that broke a limit is skipped, not read', () => {
+  const limits = { ...DEFAULT_SPAN_LIMITS, maxAttributes: 1 };
+  // After the second attribute (over the limit) comes a field that is not protobuf.
+  const result = decode(request([span([attribute('a', [[1, 'x']]), attribute('b', [[1, 'y']]), [9, 5n]], '0000000000000001'), span([], '0000000000000002')]), limits);
+  assert.deepEqual(result.spans.map((s) => s.spanId), ['0000000000000002']);
+  assert.match(result.rejectionReasons[0]!, /more than 1 attributes/);
 });

@@ -3,7 +3,16 @@
  * Field numbers: opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto.
  */
 import { ATTRIBUTE_TYPE, type Attributes, type SpanEvent, type SpanLink } from '../model/span.js';
-import { AttributesBuilder, doubleToJson, formatDouble, type AnyValueJson, type KeyValueJson, type StoredValue } from './anyValue.js';
+import {
+  AttributesBuilder,
+  doubleToJson,
+  formatDouble,
+  maxValueEntries,
+  tooManyValueEntries,
+  type AnyValueJson,
+  type KeyValueJson,
+  type StoredValue,
+} from './anyValue.js';
 import { InvalidSpanError, MalformedRequestError, type SpanLimits } from './limits.js';
 import {
   ProtobufReader,
@@ -12,66 +21,161 @@ import {
   WIRE_LENGTH_DELIMITED,
   WIRE_VARINT,
 } from './protobufReader.js';
+import { runToEnd, type Pauser, type Steps } from './slices.js';
 import { SpanAssembler, type DecodeResult, type ResourceContext, type ScopeContext, type RawSpan } from './spanAssembler.js';
 
 export function decodeExportTraceRequestProtobuf(body: Buffer, limits: SpanLimits): DecodeResult {
+  return runToEnd((pauser) => protobufRequestSteps(body, limits, pauser));
+}
+
+/** Spans decoded, or fields indexed, between two questions whether to pause. */
+const SPANS_PER_STEP = 16;
+const FIELDS_PER_STEP = 1024;
+
+/**
+ * The decoder as steps (see slices.ts). The request is indexed first, in steps: where each resourceSpans,
+ * scopeSpans and span lies, counted as found, so that a request of too many is refused before any span
+ * is decoded. Then its spans are decoded SPANS_PER_STEP at a time; a single span, resource or scope is
+ * read at once.
+ */
+export function* protobufRequestSteps(body: Buffer, limits: SpanLimits, pauser: Pauser): Steps<DecodeResult> {
   const assembler = new SpanAssembler(limits);
   const r = new ProtobufReader(body);
-  while (!r.done()) {
-    const tag = r.readTag();
-    if (tag >>> 3 === 1) {
-      r.expect(tag, WIRE_LENGTH_DELIMITED);
-      const end = r.readLengthDelimitedEnd();
-      decodeResourceSpans(r, end, assembler, limits);
-      r.pos = end;
-    } else r.skip(tag & 7);
+  const index = new RequestIndex(r, assembler);
+  while (!index.step()) if (pauser.due()) yield;
+  for (const resourceSpans of index.resourceSpans) {
+    const resource: ResourceContext = { attributes: null, droppedAttributesCount: 0, schemaUrl: '', error: null };
+    // The resource may follow its spans on the wire, hence the index.
+    eachRange(resourceSpans.resources, (start, end) => decodeResource(r, start, end, resource, limits));
+    eachRange(resourceSpans.schemaUrls, (start, end) => (resource.schemaUrl = body.toString('utf8', start, end)));
+    for (const scopeSpans of resourceSpans.scopeSpans) {
+      const scope: ScopeContext = { name: '', version: '', attributes: null, droppedAttributesCount: 0, schemaUrl: '', error: null };
+      const scopeAttributes = new AttributesBuilder(limits, 'instrumentation scope');
+      eachRange(scopeSpans.scopes, (start, end) => decodeScope(r, start, end, scope, scopeAttributes, limits));
+      eachRange(scopeSpans.schemaUrls, (start, end) => (scope.schemaUrl = body.toString('utf8', start, end)));
+      scope.attributes ??= scopeAttributes.build();
+      const spans = scopeSpans.spans;
+      for (let i = 0; i < spans.length; i += 2 * SPANS_PER_STEP) {
+        decodeSpans(r, spans, i, Math.min(i + 2 * SPANS_PER_STEP, spans.length), resource, scope, assembler, limits);
+        if (pauser.due()) yield;
+      }
+    }
   }
   return assembler.result();
 }
 
-function decodeResourceSpans(r: ProtobufReader, end: number, assembler: SpanAssembler, limits: SpanLimits): void {
-  const outerEnd = r.end;
-  r.end = end;
-  // The resource may follow its spans on the wire, so spans are located first and decoded after.
-  const scopeSpans: Array<[number, number]> = [];
-  const resource: ResourceContext = { attributes: null, droppedAttributesCount: 0, schemaUrl: '', error: null };
-  while (!r.done()) {
-    const tag = r.readTag();
-    switch (tag >>> 3) {
-      case 1: {
-        r.expect(tag, WIRE_LENGTH_DELIMITED);
-        const resEnd = r.readLengthDelimitedEnd();
-        decodeResource(r, resEnd, resource, limits);
-        r.pos = resEnd;
-        break;
-      }
-      case 2: {
-        r.expect(tag, WIRE_LENGTH_DELIMITED);
-        const ssEnd = r.readLengthDelimitedEnd();
-        scopeSpans.push([r.pos, ssEnd]);
-        r.pos = ssEnd;
-        break;
-      }
-      case 3:
-        r.expect(tag, WIRE_LENGTH_DELIMITED);
-        resource.schemaUrl = r.readString();
-        break;
-      default:
-        r.skip(tag & 7);
-    }
-  }
-  for (const [start, ssEnd] of scopeSpans) {
-    r.pos = start;
-    decodeScopeSpans(r, ssEnd, resource, assembler, limits);
-  }
-  r.end = outerEnd;
+/** Byte ranges of fields, [start, end) pairs one after the other. */
+type Ranges = number[];
+
+interface ScopeSpansAt {
+  scopes: Ranges;
+  schemaUrls: Ranges;
+  spans: Ranges;
 }
 
-/** Attribute-limit errors in a resource or scope reject all of its spans, so they are kept, not thrown. */
-function decodeResource(r: ProtobufReader, end: number, resource: ResourceContext, limits: SpanLimits): void {
+interface ResourceSpansAt {
+  resources: Ranges;
+  schemaUrls: Ranges;
+  scopeSpans: ScopeSpansAt[];
+}
+
+/**
+ * Where the parts of an ExportTraceServiceRequest lie, read a tag and a length at a time and
+ * FIELDS_PER_STEP fields per step, so that no level above the spans is read at once, however many
+ * fields it holds. Counts resourceSpans, scopeSpans and spans as it finds them.
+ */
+class RequestIndex {
+  readonly resourceSpans: ResourceSpansAt[] = [];
+  private current: ResourceSpansAt | null = null;
+  private currentScope: ScopeSpansAt | null = null;
+  private resourceSpansEnd = 0;
+
+  constructor(
+    private readonly r: ProtobufReader,
+    private readonly assembler: SpanAssembler,
+  ) {}
+
+  /** Indexes up to FIELDS_PER_STEP more fields; true once the whole request is indexed. */
+  step(): boolean {
+    const r = this.r;
+    let spans = 0;
+    let done = false;
+    for (let i = 0; i < FIELDS_PER_STEP && !done; i++) {
+      if (this.currentScope) {
+        if (r.done()) {
+          r.end = this.resourceSpansEnd;
+          this.currentScope = null;
+          continue;
+        }
+        const tag = r.readTag();
+        const field = tag >>> 3;
+        if (field < 1 || field > 3) {
+          r.skip(tag & 7);
+          continue;
+        }
+        r.expect(tag, WIRE_LENGTH_DELIMITED);
+        const end = r.readLengthDelimitedEnd();
+        const scope = this.currentScope;
+        (field === 1 ? scope.scopes : field === 2 ? scope.spans : scope.schemaUrls).push(r.pos, end);
+        if (field === 2) spans++;
+        r.pos = end;
+      } else if (this.current) {
+        if (r.done()) {
+          r.end = r.buf.length;
+          this.current = null;
+          continue;
+        }
+        const tag = r.readTag();
+        const field = tag >>> 3;
+        if (field < 1 || field > 3) {
+          r.skip(tag & 7);
+          continue;
+        }
+        r.expect(tag, WIRE_LENGTH_DELIMITED);
+        const end = r.readLengthDelimitedEnd();
+        if (field === 2) {
+          this.assembler.countFound('scopeSpans');
+          this.currentScope = { scopes: [], schemaUrls: [], spans: [] };
+          this.current.scopeSpans.push(this.currentScope);
+          r.end = end;
+        } else {
+          (field === 1 ? this.current.resources : this.current.schemaUrls).push(r.pos, end);
+          r.pos = end;
+        }
+      } else if (r.done()) done = true;
+      else {
+        const tag = r.readTag();
+        if (tag >>> 3 !== 1) {
+          r.skip(tag & 7);
+          continue;
+        }
+        r.expect(tag, WIRE_LENGTH_DELIMITED);
+        const end = r.readLengthDelimitedEnd();
+        this.assembler.countFound('resourceSpans');
+        this.current = { resources: [], schemaUrls: [], scopeSpans: [] };
+        this.resourceSpans.push(this.current);
+        this.resourceSpansEnd = end;
+        r.end = end;
+      }
+    }
+    this.assembler.countFound('spans', spans);
+    return done;
+  }
+}
+
+function eachRange(ranges: Ranges, read: (start: number, end: number) => void): void {
+  for (let i = 0; i < ranges.length; i += 2) read(ranges[i]!, ranges[i + 1]!);
+}
+
+/**
+ * Attribute-limit errors in a resource or scope reject all of its spans, so they are kept, not thrown;
+ * the rest of a rejected resource or scope is skipped, not read.
+ */
+function decodeResource(r: ProtobufReader, start: number, end: number, resource: ResourceContext, limits: SpanLimits): void {
   const attributes = new AttributesBuilder(limits, 'resource');
+  r.pos = start;
   withEnd(r, end, () => {
-    while (!r.done()) {
+    while (!r.done() && !resource.error) {
       const tag = r.readTag();
       switch (tag >>> 3) {
         case 1:
@@ -90,60 +194,10 @@ function decodeResource(r: ProtobufReader, end: number, resource: ResourceContex
   resource.attributes = attributes.build();
 }
 
-function decodeScopeSpans(
-  r: ProtobufReader,
-  end: number,
-  resource: ResourceContext,
-  assembler: SpanAssembler,
-  limits: SpanLimits,
-): void {
-  const outerEnd = r.end;
-  r.end = end;
-  const spans: Array<[number, number]> = [];
-  const scope: ScopeContext = { name: '', version: '', attributes: null, droppedAttributesCount: 0, schemaUrl: '', error: null };
-  const scopeAttributes = new AttributesBuilder(limits, 'instrumentation scope');
-  while (!r.done()) {
-    const tag = r.readTag();
-    switch (tag >>> 3) {
-      case 1: {
-        r.expect(tag, WIRE_LENGTH_DELIMITED);
-        const scopeEnd = r.readLengthDelimitedEnd();
-        decodeScope(r, scopeEnd, scope, scopeAttributes, limits);
-        r.pos = scopeEnd;
-        break;
-      }
-      case 2: {
-        r.expect(tag, WIRE_LENGTH_DELIMITED);
-        const spanEnd = r.readLengthDelimitedEnd();
-        spans.push([r.pos, spanEnd]);
-        r.pos = spanEnd;
-        break;
-      }
-      case 3:
-        r.expect(tag, WIRE_LENGTH_DELIMITED);
-        scope.schemaUrl = r.readString();
-        break;
-      default:
-        r.skip(tag & 7);
-    }
-  }
-  scope.attributes ??= scopeAttributes.build();
-  for (const [start, spanEnd] of spans) {
-    r.pos = start;
-    assembler.add(resource, scope, () => decodeSpan(r, spanEnd, limits));
-  }
-  r.end = outerEnd;
-}
-
-function decodeScope(
-  r: ProtobufReader,
-  end: number,
-  scope: ScopeContext,
-  attributes: AttributesBuilder,
-  limits: SpanLimits,
-): void {
+function decodeScope(r: ProtobufReader, start: number, end: number, scope: ScopeContext, attributes: AttributesBuilder, limits: SpanLimits): void {
+  r.pos = start;
   withEnd(r, end, () => {
-    while (!r.done()) {
+    while (!r.done() && !scope.error) {
       const tag = r.readTag();
       switch (tag >>> 3) {
         case 1:
@@ -169,6 +223,24 @@ function decodeScope(
   });
 }
 
+/** Decodes the spans at ranges [from, to) of `spans`: a plain function, so that its loop runs at full speed. */
+function decodeSpans(
+  r: ProtobufReader,
+  spans: Ranges,
+  from: number,
+  to: number,
+  resource: ResourceContext,
+  scope: ScopeContext,
+  assembler: SpanAssembler,
+  limits: SpanLimits,
+): void {
+  for (let i = from; i < to; i += 2) {
+    r.pos = spans[i]!;
+    const end = spans[i + 1]!;
+    assembler.add(resource, scope, () => decodeSpan(r, end, limits));
+  }
+}
+
 function decodeSpan(r: ProtobufReader, end: number, limits: SpanLimits): RawSpan {
   const span: RawSpan = {
     traceId: '',
@@ -192,7 +264,7 @@ function decodeSpan(r: ProtobufReader, end: number, limits: SpanLimits): RawSpan
   const attributes = new AttributesBuilder(limits, 'span');
   let failure: ErrorHolder = { error: null };
   withEnd(r, end, () => {
-    while (!r.done()) {
+    while (!r.done() && !failure.error) {
       const tag = r.readTag();
       switch (tag >>> 3) {
         case 1:
@@ -306,7 +378,7 @@ function decodeEvent(r: ProtobufReader, end: number, limits: SpanLimits, failure
   const event: SpanEvent = { timeUnixNano: 0n, name: '', attributes: EMPTY, droppedAttributesCount: 0 };
   const attributes = new AttributesBuilder(limits, 'span event');
   withEnd(r, end, () => {
-    while (!r.done()) {
+    while (!r.done() && !failure.error) {
       const tag = r.readTag();
       switch (tag >>> 3) {
         case 1:
@@ -338,7 +410,7 @@ function decodeLink(r: ProtobufReader, end: number, limits: SpanLimits, failure:
   const link: SpanLink = { traceId: '', spanId: '', traceState: '', flags: 0, attributes: EMPTY, droppedAttributesCount: 0 };
   const attributes = new AttributesBuilder(limits, 'span link');
   withEnd(r, end, () => {
-    while (!r.done()) {
+    while (!r.done() && !failure.error) {
       const tag = r.readTag();
       switch (tag >>> 3) {
         case 1:
@@ -379,15 +451,15 @@ interface ErrorHolder {
 }
 
 /**
- * Reads one KeyValue into `attributes`. A limit broken here is recorded in `failure` rather than thrown
- * so that the rest of the message is still parsed and a malformed body still fails the whole request.
+ * Reads one KeyValue into `attributes`. A limit broken here is recorded in `failure` rather than thrown,
+ * and the rest of the span is then skipped, not read: it is rejected whatever follows.
  */
 function addKeyValue(r: ProtobufReader, attributes: AttributesBuilder, limits: SpanLimits, failure: ErrorHolder): void {
   const end = r.readLengthDelimitedEnd();
   let key = '';
   let value: StoredValue = { type: ATTRIBUTE_TYPE.empty, text: '' };
   withEnd(r, end, () => {
-    while (!r.done()) {
+    while (!r.done() && !failure.error) {
       const tag = r.readTag();
       switch (tag >>> 3) {
         case 1:
@@ -420,7 +492,7 @@ function addKeyValue(r: ProtobufReader, attributes: AttributesBuilder, limits: S
 function decodeStoredValue(r: ProtobufReader, end: number, limits: SpanLimits, failure: ErrorHolder): StoredValue {
   let value: StoredValue = { type: ATTRIBUTE_TYPE.empty, text: '' };
   withEnd(r, end, () => {
-    while (!r.done()) {
+    while (!r.done() && !failure.error) {
       const tag = r.readTag();
       switch (tag >>> 3) {
         case 1:
@@ -444,7 +516,7 @@ function decodeStoredValue(r: ProtobufReader, end: number, limits: SpanLimits, f
           r.expect(tag, WIRE_LENGTH_DELIMITED);
           const nestedEnd = r.readLengthDelimitedEnd();
           const values = (tag >>> 3 === 5 ? decodeArrayValues : decodeKeyValueList)(r, nestedEnd, 1, limits, failure);
-          value = { type: tag >>> 3 === 5 ? ATTRIBUTE_TYPE.array : ATTRIBUTE_TYPE.kvlist, text: JSON.stringify(values) };
+          value = { type: tag >>> 3 === 5 ? ATTRIBUTE_TYPE.array : ATTRIBUTE_TYPE.kvlist, text: failure.error ? '' : JSON.stringify(values) };
           r.pos = nestedEnd;
           break;
         }
@@ -463,7 +535,7 @@ function decodeStoredValue(r: ProtobufReader, end: number, limits: SpanLimits, f
 function decodeAnyValueJson(r: ProtobufReader, end: number, depth: number, limits: SpanLimits, failure: ErrorHolder): AnyValueJson {
   let value: AnyValueJson = {};
   withEnd(r, end, () => {
-    while (!r.done()) {
+    while (!r.done() && !failure.error) {
       const tag = r.readTag();
       switch (tag >>> 3) {
         case 1:
@@ -518,12 +590,13 @@ function decodeArrayValues(r: ProtobufReader, end: number, depth: number, limits
   const values: AnyValueJson[] = [];
   if (!checkDepth(depth, limits, failure)) return values;
   withEnd(r, end, () => {
-    while (!r.done()) {
+    while (!r.done() && !failure.error) {
       const tag = r.readTag();
       if (tag >>> 3 === 1) {
         r.expect(tag, WIRE_LENGTH_DELIMITED);
         const itemEnd = r.readLengthDelimitedEnd();
         values.push(decodeAnyValueJson(r, itemEnd, depth, limits, failure));
+        if (values.length > maxValueEntries(limits)) failure.error ??= tooManyValueEntries(limits);
         r.pos = itemEnd;
       } else r.skip(tag & 7);
     }
@@ -535,7 +608,7 @@ function decodeKeyValueList(r: ProtobufReader, end: number, depth: number, limit
   const values: KeyValueJson[] = [];
   if (!checkDepth(depth, limits, failure)) return values;
   withEnd(r, end, () => {
-    while (!r.done()) {
+    while (!r.done() && !failure.error) {
       const tag = r.readTag();
       if (tag >>> 3 !== 1) {
         r.skip(tag & 7);
@@ -545,7 +618,7 @@ function decodeKeyValueList(r: ProtobufReader, end: number, depth: number, limit
       const kvEnd = r.readLengthDelimitedEnd();
       const kv: KeyValueJson = { key: '', value: {} };
       withEnd(r, kvEnd, () => {
-        while (!r.done()) {
+        while (!r.done() && !failure.error) {
           const kvTag = r.readTag();
           if (kvTag >>> 3 === 1) {
             r.expect(kvTag, WIRE_LENGTH_DELIMITED);
@@ -560,6 +633,7 @@ function decodeKeyValueList(r: ProtobufReader, end: number, depth: number, limit
       });
       r.pos = kvEnd;
       values.push(kv);
+      if (values.length > maxValueEntries(limits)) failure.error ??= tooManyValueEntries(limits);
     }
   });
   return values;

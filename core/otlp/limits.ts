@@ -1,5 +1,10 @@
-/** Bounds on what one span may carry; a span over any of them is rejected, the rest of its request kept. */
+/**
+ * Bounds on what one request and each span in it may carry. A span over a span bound is rejected and the
+ * rest of its request kept; a request over maxSpansPerRequest is refused whole.
+ */
 export interface SpanLimits {
+  /** Spans in one request, valid or not: counted as they are found, before they are decoded. */
+  maxSpansPerRequest: number;
   /** Per attribute set (span, resource, scope, event, link). */
   maxAttributes: number;
   maxAttributeKeyLength: number;
@@ -12,6 +17,7 @@ export interface SpanLimits {
 }
 
 export const DEFAULT_SPAN_LIMITS: SpanLimits = {
+  maxSpansPerRequest: 100_000,
   maxAttributes: 1024,
   maxAttributeKeyLength: 1024,
   maxAttributeValueLength: 64 * 1024,
@@ -25,3 +31,6 @@ export class InvalidSpanError extends Error {}
 
 /** The request body itself cannot be decoded: reject the whole request. */
 export class MalformedRequestError extends Error {}
+
+/** The request holds more than a request may (maxSpansPerRequest): refuse it whole, as too large. */
+export class RequestTooLargeError extends Error {}

@@ -1,7 +1,7 @@
 /** Turns decoded resource, scope and span parts into validated span rows; shared by both decoders. */
 import { MAX_TIMESTAMP_NS, isAllZeroHex } from '../model/ids.js';
 import { UNKNOWN_SERVICE, type Attributes, type SpanEvent, type SpanLink, type SpanRow } from '../model/span.js';
-import { InvalidSpanError, type SpanLimits } from './limits.js';
+import { InvalidSpanError, RequestTooLargeError, type SpanLimits } from './limits.js';
 
 export interface ResourceContext {
   attributes: Attributes | null;
@@ -48,29 +48,48 @@ export interface DecodeResult {
   rejectionReasons: string[];
 }
 
+export type FoundPart = 'spans' | 'resourceSpans' | 'scopeSpans';
+
 const MAX_REASONS = 5;
 const EMPTY_ATTRIBUTES: Attributes = { keys: [], values: [], types: '' };
 
 export class SpanAssembler {
   private readonly spans: SpanRow[] = [];
+  private readonly found: Record<FoundPart, number> = { spans: 0, resourceSpans: 0, scopeSpans: 0 };
   private rejected = 0;
   private readonly reasons = new Set<string>();
   private readonly serviceNames = new WeakMap<Attributes, string>();
 
   constructor(readonly limits: SpanLimits) {}
 
+  /**
+   * Counts a span (or a resourceSpans or scopeSpans, each bounded alike) that the decoder has found,
+   * before it decodes it: past maxSpansPerRequest the request is refused.
+   */
+  countFound(part: FoundPart, n = 1): void {
+    if ((this.found[part] += n) > this.limits.maxSpansPerRequest) {
+      throw new RequestTooLargeError(`the request holds more than ${this.limits.maxSpansPerRequest} ${part}`);
+    }
+  }
+
   /** Decodes one span with `decode` and keeps it, or counts it as rejected with the reason. */
   add(resource: ResourceContext, scope: ScopeContext, decode: () => RawSpan): void {
+    let reason: string | null;
     try {
       const raw = decode();
-      if (resource.error) throw resource.error;
-      if (scope.error) throw scope.error;
-      this.spans.push(this.toRow(resource, scope, raw));
+      reason = resource.error?.message ?? scope.error?.message ?? invalidityOf(raw);
+      if (reason === null) this.spans.push(this.toRow(resource, scope, raw));
     } catch (error) {
       if (!(error instanceof InvalidSpanError)) throw error;
-      this.rejected++;
-      if (this.reasons.size < MAX_REASONS) this.reasons.add(error.message);
+      reason = error.message;
     }
+    if (reason !== null) this.reject(reason);
+  }
+
+  /** Counts a span rejected without being decoded. */
+  reject(reason: string): void {
+    this.rejected++;
+    if (this.reasons.size < MAX_REASONS) this.reasons.add(reason);
   }
 
   result(): DecodeResult {
@@ -78,13 +97,6 @@ export class SpanAssembler {
   }
 
   private toRow(resource: ResourceContext, scope: ScopeContext, raw: RawSpan): SpanRow {
-    validateIds(raw);
-    if (raw.startTimeUnixNano > MAX_TIMESTAMP_NS || raw.endTimeUnixNano > MAX_TIMESTAMP_NS) {
-      throw new InvalidSpanError('span start or end time is beyond the year 2262');
-    }
-    for (const event of raw.events) {
-      if (event.timeUnixNano > MAX_TIMESTAMP_NS) throw new InvalidSpanError('span event time is beyond the year 2262');
-    }
     const resourceAttributes = resource.attributes ?? EMPTY_ATTRIBUTES;
     return {
       traceId: raw.traceId,
@@ -129,20 +141,27 @@ export class SpanAssembler {
   }
 }
 
-/** OTLP: trace ids are 16 bytes, span ids 8, neither all zero; the parent is empty for a root. */
-function validateIds(raw: RawSpan): void {
-  if (raw.traceId.length !== 32) throw new InvalidSpanError(`span trace id must be 16 bytes, got ${raw.traceId.length / 2}`);
-  if (isAllZeroHex(raw.traceId)) throw new InvalidSpanError('span trace id is all zeros');
-  if (raw.spanId.length !== 16) throw new InvalidSpanError(`span id must be 8 bytes, got ${raw.spanId.length / 2}`);
-  if (isAllZeroHex(raw.spanId)) throw new InvalidSpanError('span id is all zeros');
+/**
+ * Why a decoded span cannot be stored, or null. Returned rather than thrown: a request of many invalid
+ * spans (empty ones, say) is cheap to answer only if rejecting a span is.
+ * OTLP: trace ids are 16 bytes, span ids 8, neither all zero; the parent is empty for a root.
+ */
+function invalidityOf(raw: RawSpan): string | null {
+  if (raw.traceId.length !== 32) return `span trace id must be 16 bytes, got ${raw.traceId.length / 2}`;
+  if (isAllZeroHex(raw.traceId)) return 'span trace id is all zeros';
+  if (raw.spanId.length !== 16) return `span id must be 8 bytes, got ${raw.spanId.length / 2}`;
+  if (isAllZeroHex(raw.spanId)) return 'span id is all zeros';
   if (raw.parentSpanId.length !== 0 && raw.parentSpanId.length !== 16) {
-    throw new InvalidSpanError(`span parent id must be empty or 8 bytes, got ${raw.parentSpanId.length / 2}`);
+    return `span parent id must be empty or 8 bytes, got ${raw.parentSpanId.length / 2}`;
   }
   // An all-zero parent is how some SDKs write "no parent".
   if (raw.parentSpanId.length !== 0 && isAllZeroHex(raw.parentSpanId)) raw.parentSpanId = '';
   for (const link of raw.links) {
-    if (link.traceId.length !== 32 || link.spanId.length !== 16) {
-      throw new InvalidSpanError('span link must have a 16-byte trace id and an 8-byte span id');
-    }
+    if (link.traceId.length !== 32 || link.spanId.length !== 16) return 'span link must have a 16-byte trace id and an 8-byte span id';
   }
+  if (raw.startTimeUnixNano > MAX_TIMESTAMP_NS || raw.endTimeUnixNano > MAX_TIMESTAMP_NS) return 'span start or end time is beyond the year 2262';
+  for (const event of raw.events) {
+    if (event.timeUnixNano > MAX_TIMESTAMP_NS) return 'span event time is beyond the year 2262';
+  }
+  return null;
 }
