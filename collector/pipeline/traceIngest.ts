@@ -66,6 +66,16 @@ export class TraceIngest {
     }
   }
 
+  /** Like reserveMemory, but null when there is no room, and no refusal counted: for a caller that waits for room. */
+  tryReserveMemory(bytes: number): (() => void) | null {
+    try {
+      return this.memory.reserve(bytes);
+    } catch (error) {
+      if (error instanceof DucktraceError) return null;
+      throw error;
+    }
+  }
+
   private async decodeAndAccept(body: Buffer, encoding: OtlpEncoding, transport: string): Promise<PartialSuccess | null> {
     let result: DecodeResult;
     try {

@@ -4,6 +4,7 @@
  * reader for the responses, a fetch-based OTLP/HTTP client and a raw @grpc/grpc-js client.
  */
 import { randomBytes } from 'node:crypto';
+import * as http2 from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime } from '@opentelemetry/api';
@@ -206,9 +207,15 @@ export interface GrpcResult {
   response: Buffer | undefined;
 }
 
-/** One unary Export call with the request bytes as given; `gzip` makes the channel compress messages. */
-export function grpcExport(address: string, body: Buffer, options: { gzip?: boolean; timeoutMs?: number } = {}): Promise<GrpcResult> {
-  const channelOptions: grpc.ChannelOptions = options.gzip ? { 'grpc.default_compression_algorithm': 2 } : {};
+/**
+ * One unary Export call with the request bytes as given; `gzip` makes the channel compress messages;
+ * `ownConnection` gives the call a connection of its own (grpc-js otherwise shares one between clients).
+ */
+export function grpcExport(address: string, body: Buffer, options: { gzip?: boolean; timeoutMs?: number; ownConnection?: boolean } = {}): Promise<GrpcResult> {
+  const channelOptions: grpc.ChannelOptions = {
+    ...(options.gzip ? { 'grpc.default_compression_algorithm': 2 } : {}),
+    ...(options.ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
+  };
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), channelOptions);
   return new Promise((resolve) => {
     client.makeUnaryRequest(
@@ -227,3 +234,30 @@ export function grpcExport(address: string, body: Buffer, options: { gzip?: bool
 }
 
 export { grpc };
+
+export interface GrpcAnswer {
+  grpcStatus: number;
+  grpcMessage: string;
+  headers: http2.IncomingHttpHeaders;
+}
+
+/**
+ * Starts an Export call over raw HTTP/2 (a connection of its own) whose message announces `announcedBytes`
+ * but sends only its first `sentBytes`, and never ends. `answer` resolves if the server answers anyway;
+ * `close` drops the connection, which cancels the call.
+ */
+export function startUnfinishedExport(address: string, announcedBytes: number, sentBytes: number): { answer: Promise<GrpcAnswer>; close(): void } {
+  const session = http2.connect(`http://${address}`);
+  session.on('error', () => undefined);
+  const stream = session.request({ ':method': 'POST', ':path': GRPC_EXPORT_PATH, 'content-type': 'application/grpc', te: 'trailers' });
+  stream.on('error', () => undefined);
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(announcedBytes, 1);
+  stream.write(Buffer.concat([prefix, Buffer.alloc(sentBytes)]));
+  const answer = new Promise<GrpcAnswer>((resolve) => {
+    stream.once('response', (headers) => {
+      resolve({ grpcStatus: Number(headers['grpc-status']), grpcMessage: decodeURIComponent(String(headers['grpc-message'] ?? '')), headers });
+    });
+  });
+  return { answer, close: () => session.destroy() };
+}
