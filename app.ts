@@ -18,6 +18,7 @@ import { DuckDBQueryExecutor } from './core/storage/duckdb/queryExecutor.js';
 import { DuckDBTraceReader } from './core/storage/duckdb/spanReader.js';
 import { DuckDBSqlRunner } from './core/storage/duckdb/sqlRunner.js';
 import { DuckDBTraceWriter } from './core/storage/duckdb/spanWriter.js';
+import { StorageRecovery } from './core/storage/duckdb/storageRecovery.js';
 import { SamplingStage } from './collector/pipeline/samplingStage.js';
 import { SpanBatcher } from './collector/pipeline/spanBatcher.js';
 import { effectiveMemoryLimitBytes, javascriptMemoryInUse, MemoryLimiter } from './collector/pipeline/memoryLimiter.js';
@@ -69,6 +70,7 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   let corsOrigins: ReadonlySet<string> = new Set(listSetting(config.corsOrigins));
 
   const db = await Database.open(config.dataDir, config.storageMemoryMb);
+  const recovery = new StorageRecovery(db, log);
   const metrics = new Metrics();
   const countRefused = metrics.counter('ducktrace_connections_refused_total', 'Connections closed at once because their listener held maxConnections.');
   const connections = (listener: string): ConnectionPolicy => ({
@@ -98,7 +100,7 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   const reader = await DuckDBTraceReader.create(db, config.queryTimeoutMs);
   const countStored = metrics.counter('ducktrace_spans_stored_total', 'Spans committed to storage.');
   const flushSeconds = metrics.histogram('ducktrace_flush_seconds', 'Time to commit one batch to storage.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
-  const batcher = new SpanBatcher(writer, { ...config, concurrentFlushes: writer.parallelism }, (spans, elapsedMs) => {
+  const batcher = new SpanBatcher(writer, { ...config, concurrentFlushes: writer.parallelism, health: db.health }, (spans, elapsedMs) => {
     countStored(spans);
     flushSeconds(elapsedMs / 1000);
   });
@@ -156,7 +158,11 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   const query = createQueryServer({
     context: { reader, executor, calls: writer, limits: config },
     metrics,
-    isReady: () => ready,
+    isReady: () => {
+      if (!ready) return 'starting or shutting down';
+      const storage = db.health.state;
+      return storage.healthy ? true : `storage cannot write: ${storage.reason}`;
+    },
     sql,
     uiDir: resolveUiDir(config.uiDir),
     access: { readTokens: () => tokens.read, hosts: () => hosts, corsOrigins: () => corsOrigins },
@@ -176,8 +182,10 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
     await stage.stop();
     await batcher.stop();
     await wal?.close();
+    await recovery.stop();
     await writer.close();
-    await db.checkpoint();
+    // With storage failing, DuckDB's own write-ahead log keeps what the checkpoint would have written.
+    await db.checkpoint().catch((error: Error) => log(`ducktrace: the checkpoint at shutdown failed (${error.message}); the next start replays DuckDB's write-ahead log`));
     reader.close();
     executor.close();
     db.close();

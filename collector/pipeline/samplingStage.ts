@@ -3,7 +3,9 @@
  * (when enabled) the tail sampler's decisions, commits of kept spans, and the release of write-ahead
  * log records once every trace in them is decided and committed. Spans replayed from the log after a
  * crash go through the same path, skipping spans that storage already holds or that another replayed
- * record (a client's retry of an export it saw no answer to) has committed.
+ * record (a client's retry of an export it saw no answer to) has committed. A commit that failed is
+ * retried once storage can write again, without the spans storage turns out to hold: a commit can fail
+ * after DuckDB made it durable.
  */
 import type { Metrics } from '../../core/metrics.js';
 import type { SpanRow } from '../../core/model/span.js';
@@ -40,12 +42,16 @@ export class SamplingStage {
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private signalStop!: () => void;
+  /** Resolves when the stage stops: commits waiting for storage give up waiting then. */
+  private readonly stopping = new Promise<void>((resolve) => (this.signalStop = resolve));
   private readonly count: {
     head: (n: number, labels: Record<string, string>) => void;
     traces: (n: number, labels: Record<string, string>) => void;
     spans: (n: number, labels: Record<string, string>) => void;
     early: (n?: number) => void;
     late: (n: number, labels: Record<string, string>) => void;
+    storedBefore: (n: number) => void;
   };
 
   constructor(
@@ -65,6 +71,8 @@ export class SamplingStage {
       spans: metrics.counter('ducktrace_tail_sampling_spans_total', 'Spans kept or dropped by tail sampling.'),
       early: metrics.counter('ducktrace_tail_sampling_early_decisions_total', 'Traces decided before due because the sampler was full.'),
       late: metrics.counter('ducktrace_tail_sampling_late_spans_total', 'Spans that arrived after their trace was decided, and followed the decision.'),
+      // The batcher counts what it commits; a retry counts the spans a commit that reported failure had stored.
+      storedBefore: metrics.counter('ducktrace_spans_stored_total', 'Spans committed to storage.'),
     };
     metrics.gauge('ducktrace_tail_sampling_traces_pending', 'Traces held by the tail sampler, waiting for a decision.', () => this.tail?.tracesPending ?? 0);
     metrics.gauge('ducktrace_tail_sampling_spans_pending', 'Spans held by the tail sampler, waiting for a decision.', () => this.tail?.spansPending ?? 0);
@@ -151,6 +159,7 @@ export class SamplingStage {
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.signalStop();
     if (this.timer) clearInterval(this.timer);
     if (this.tail && !this.wal) this.handle(this.tail.drain(this.clock()));
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
@@ -168,14 +177,22 @@ export class SamplingStage {
     }
   }
 
-  /** `retry`: the client was already answered, so a failed commit is retried rather than reported. */
-  private commit(spans: SpanRow[], tags: Tag[], retry: boolean): Promise<void> {
+  /**
+   * `retry`: the client was already answered, so a failed commit is retried rather than reported.
+   * `afterFailure`: an earlier try failed, so the spans storage holds are left out.
+   */
+  private commit(spans: SpanRow[], tags: Tag[], retry: boolean, afterFailure = false): Promise<void> {
     const claimed = tags.some((tag) => tag !== null && tag <= this.replayedUpTo) ? this.replayClaimed : null;
     const attempt = async (): Promise<void> => {
       let rows = spans;
+      if (afterFailure) {
+        const stored = await this.storedKeys(rows);
+        rows = rows.filter((s) => !stored.has(spanKey(s.traceId, s.spanId)));
+        if (rows.length < spans.length) this.count.storedBefore(spans.length - rows.length);
+      }
       let keys: string[] = [];
       if (claimed) {
-        rows = spans.filter((s) => !claimed.has(spanKey(s.traceId, s.spanId)));
+        rows = rows.filter((s) => !claimed.has(spanKey(s.traceId, s.spanId)));
         keys = rows.map((s) => spanKey(s.traceId, s.spanId));
         for (const key of keys) claimed.add(key);
       }
@@ -189,15 +206,17 @@ export class SamplingStage {
     };
     const run: Promise<void> = attempt().catch(async (error: Error) => {
       if (!retry) throw error;
-      if (this.stopped) {
-        this.log(`ducktrace: ${spans.length} spans could not be stored before shutdown (${error.message}); the write-ahead log keeps them`);
-        return;
-      }
+      const unstored = (): void => this.log(`ducktrace: ${spans.length} spans could not be stored before shutdown (${error.message}); the write-ahead log keeps them`);
+      if (this.stopped) return unstored();
+      // Storage recovery tells of the outage; each commit waiting for it need not.
+      const storageDown = !this.batcher.storageWritable;
+      if (storageDown) await Promise.race([this.batcher.whenWritable(), this.stopping]);
+      if (this.stopped) return unstored();
       // Spread out, so that commits that failed together are not all retried at the same moment.
-      const delayMs = Math.round(RETRY_MS * (0.5 + Math.random()));
-      this.log(`ducktrace: storing ${spans.length} spans failed (${error.message}); retrying in ${delayMs} ms`);
+      const delayMs = Math.round(RETRY_MS * (storageDown ? Math.random() : 0.5 + Math.random()));
+      if (!storageDown) this.log(`ducktrace: storing ${spans.length} spans failed (${error.message}); retrying in ${delayMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      await this.commit(spans, tags, retry);
+      await this.commit(spans, tags, retry, true);
     });
     this.inFlight.add(run);
     run.then(
@@ -205,6 +224,16 @@ export class SamplingStage {
       () => this.inFlight.delete(run),
     );
     return run;
+  }
+
+  /** Keys of the spans among `spans` that storage holds, asked a bounded number of traces at a time. */
+  private async storedKeys(spans: readonly SpanRow[]): Promise<Set<string>> {
+    const traceIds = [...new Set(spans.map((s) => s.traceId))];
+    const stored = new Set<string>();
+    for (let i = 0; i < traceIds.length; i += REPLAY_LOOKUP_TRACES) {
+      for (const key of await this.reader.storedSpanKeys(traceIds.slice(i, i + REPLAY_LOOKUP_TRACES))) stored.add(key);
+    }
+    return stored;
   }
 
   /** A record whose every trace is decided and committed can leave the write-ahead log. */

@@ -6,6 +6,7 @@
  */
 import { DucktraceError } from '../../core/errors.js';
 import type { SpanRow } from '../../core/model/span.js';
+import type { StorageHealth } from '../../core/storage/storageHealth.js';
 import type { TraceWriter } from '../../core/storage/types.js';
 
 export interface SpanBatcherOptions {
@@ -14,6 +15,8 @@ export interface SpanBatcherOptions {
   maxQueuedSpans: number;
   /** Batches written at once; default 1. */
   concurrentFlushes?: number;
+  /** While storage cannot write, new spans are refused. */
+  health?: StorageHealth;
 }
 
 interface Batch {
@@ -46,10 +49,15 @@ export class SpanBatcher {
 
   /**
    * Admission control, asked before a client is answered: throws a retryable DucktraceError when
-   * `spans` more would overfill the queue (the writer is behind) or the batcher is stopping.
+   * `spans` more would overfill the queue (the writer is behind), storage cannot write, or the batcher
+   * is stopping.
    */
   assertRoomFor(spans: number): void {
     if (this.stopped) throw new DucktraceError('shutting_down', 'ducktrace is shutting down; retry against a running instance', RETRY_AFTER_SECONDS);
+    const storage = this.options.health?.state;
+    if (storage && !storage.healthy) {
+      throw new DucktraceError('storage_unavailable', `storage cannot write (${storage.reason}); retry later, nothing was accepted`, RETRY_AFTER_SECONDS);
+    }
     if (this.queuedSpans + spans > this.options.maxQueuedSpans) {
       throw new DucktraceError(
         'overloaded',
@@ -70,6 +78,16 @@ export class SpanBatcher {
     if (this.pending.spans.length >= this.options.flushMaxSpans) this.flushSoon(0);
     else this.flushSoon(this.options.flushIntervalMs);
     return committed;
+  }
+
+  /** False while storage cannot write. */
+  get storageWritable(): boolean {
+    return this.options.health?.healthy ?? true;
+  }
+
+  /** Resolves once storage can write (at once when it can, or when no health is known). */
+  whenWritable(): Promise<void> {
+    return this.options.health?.whenHealthy() ?? Promise.resolve();
   }
 
   /** Commits everything submitted so far. */
@@ -119,7 +137,10 @@ export class SpanBatcher {
           for (const waiter of batch.waiters) waiter.resolve();
         },
         (error: Error) => {
-          const failure = new DucktraceError('storage_unavailable', `storage could not commit the spans: ${error.message}`, RETRY_AFTER_SECONDS);
+          const failure =
+            error instanceof DucktraceError && error.code === 'storage_unavailable'
+              ? error
+              : new DucktraceError('storage_unavailable', `storage could not commit the spans: ${error.message}`, RETRY_AFTER_SECONDS);
           for (const waiter of batch.waiters) waiter.reject(failure);
         },
       )

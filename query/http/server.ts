@@ -6,7 +6,7 @@ import type { Metrics } from '../../core/metrics.js';
 import type { SqlRunner } from '../../core/storage/duckdb/sqlRunner.js';
 import { protectQueryApi, type QueryAccess } from './accessControl.js';
 import type { QueryContext } from './queryContext.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, type Readiness } from './routes/health.js';
 import { jaegerRoutes } from './routes/jaeger.js';
 import { jaegerMetricsRoutes } from './routes/jaegerMetrics.js';
 import { jaegerV3Routes } from './routes/jaegerV3.js';
@@ -19,7 +19,7 @@ import { isUiPageRequest, sendUiNotFound, uiRoutes } from './routes/ui.js';
 export interface QueryServerOptions {
   context: QueryContext;
   metrics: Metrics;
-  isReady: () => boolean;
+  isReady: () => Readiness;
   /** Runs POST /api/v1/sql. */
   sql: SqlRunner;
   /** The built web UI, served at /. */

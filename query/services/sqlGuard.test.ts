@@ -353,6 +353,6 @@ describe('through the runner on real DuckDB', () => {
     // Run last among this describe's tests (node:test runs them in order).
     assert.equal(await snapshot(), before_);
     // One user macro (utc_now) and the latest schema version, before and after.
-    assert.match(before_, new RegExp(`memory\\.main\\.schema_version,memory\\.main\\.service_calls,memory\\.main\\.spans,memory\\.main\\.trace_summaries\\nspan_attributes,span_resource_attributes\\ns:unused\\nmemory,system,temp\\n1\\n.*enable_logging=0.*\\n${SCHEMA_VERSION}$`));
+    assert.match(before_, new RegExp(`ducktrace\\.main\\.schema_version,ducktrace\\.main\\.service_calls,ducktrace\\.main\\.spans,ducktrace\\.main\\.trace_summaries\\nspan_attributes,span_resource_attributes\\ns:unused\\nducktrace,memory,system,temp\\n1\\n.*enable_logging=0.*\\n${SCHEMA_VERSION}$`));
   });
 });

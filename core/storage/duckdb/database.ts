@@ -1,10 +1,22 @@
-/** Opens the DuckDB file under the data directory and brings its schema up to date. */
-import { mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+/**
+ * Opens the DuckDB file under the data directory, brings its schema up to date, and attaches it again
+ * when DuckDB has invalidated it.
+ *
+ * The file is not DuckDB's initial database but attached to an in-memory instance, under the name
+ * DuckDB would give it (`ducktrace`) and made every connection's default. DuckDB treats a failed
+ * checkpoint (a full disk, or no memory left for it) as fatal: an initial database is then invalid
+ * until the process restarts, while an attached one is invalidated alone and comes back, its
+ * write-ahead log replayed, when it is detached and attached again (`reattach`).
+ */
+import { mkdirSync, statfsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { MIGRATIONS } from '../schema.js';
+import { StorageHealth } from '../storageHealth.js';
 
 export const DATABASE_FILE = 'ducktrace.duckdb';
+/** The name the file is attached under: the one DuckDB gives a file opened directly, so `ducktrace.spans` keeps working. */
+export const DATABASE_NAME = 'ducktrace';
 
 export class DataDirectoryLockedError extends Error {}
 
@@ -14,27 +26,44 @@ export class DamagedDatabaseError extends Error {}
 /** A DuckDB file starts with three 4 KiB headers; its blocks follow. */
 const FILE_HEADERS_BYTES = 3 * 4096;
 
+/** How long a reattach waits for the transactions still holding the invalidated database to end. */
+const REATTACH_WAIT_MS = 10_000;
+
 /**
- * ducktrace needs no files but its own, no network and no extensions, and user SQL runs on this
- * instance: so external access is off and the configuration is locked (no SET, ATTACH, COPY, INSTALL).
+ * The instance's settings. ducktrace needs no files but its own, no network and no extensions, and user
+ * SQL runs on this instance: external access is switched off once the file is attached (DuckDB then
+ * allows that file, its write-ahead log and the temporary directory only) and the configuration is
+ * locked (no SET, ATTACH, COPY, INSTALL).
  */
-const LOCKED_DOWN: Record<string, string> = {
-  enable_external_access: 'false',
+const SETTINGS: Record<string, string> = {
   autoinstall_known_extensions: 'false',
   autoload_known_extensions: 'false',
-  lock_configuration: 'true',
   /**
    * The storage format of a file DuckDB creates (one it opens keeps its own). DuckDB's default stays
    * readable by v0.10; this one also compresses strings with a dictionary of FSST-compressed values: at
    * 10 M of the bench's spans, 3.6% fewer bytes and a scan of the attribute maps 3.5 times as fast.
    */
   storage_compatibility_version: 'v1.5.0',
+  /**
+   * No automatic checkpoint at a commit: a checkpoint that finds no memory invalidates the database, so
+   * the writer checkpoints (every checkpointSpans spans, see spanWriter.ts) after SQL statements have
+   * made room for it.
+   */
+  checkpoint_threshold: '1000GB',
 };
 
 export class Database {
+  /** Whether storage can write; the writer marks it failing, storage recovery healthy again. */
+  readonly health = new StorageHealth();
+  /** Settles when the reattach under way is done: a connection made meanwhile would find no database to use. */
+  private reattaching: Promise<void> | null = null;
+
   private constructor(
     readonly instance: DuckDBInstance,
+    /** The database file, or `:memory:`. */
     readonly path: string,
+    /** A connection on the instance's own in-memory database, which detaches and attaches the file. */
+    private readonly control: DuckDBConnection,
   ) {}
 
   /**
@@ -44,17 +73,27 @@ export class Database {
    */
   static async open(dataDir: string | null, memoryLimitMb?: number): Promise<Database> {
     let path = ':memory:';
+    const settings = { ...SETTINGS };
     if (dataDir !== null) {
       mkdirSync(dataDir, { recursive: true });
       path = join(resolve(dataDir), DATABASE_FILE);
+      // Where DuckDB spills what does not fit in memory: beside the file, as for a file it opens itself.
+      settings.temp_directory = `${path}.tmp`;
     }
-    let instance: DuckDBInstance;
+    if (memoryLimitMb !== undefined) settings.memory_limit = `${memoryLimitMb}MB`;
+    const instance = await DuckDBInstance.create(':memory:', settings);
+    let control: DuckDBConnection | null = null;
     try {
-      instance = await DuckDBInstance.create(path, memoryLimitMb === undefined ? LOCKED_DOWN : { ...LOCKED_DOWN, memory_limit: `${memoryLimitMb}MB` });
+      control = await instance.connect();
+      await attach(control, path);
+      await control.run('SET enable_external_access = false');
+      await control.run('SET lock_configuration = true');
     } catch (error) {
+      control?.closeSync();
+      instance.closeSync();
       throw explainOpenError(error as Error, dataDir ?? path);
     }
-    const db = new Database(instance, path);
+    const db = new Database(instance, path, control);
     try {
       if (dataDir !== null) await db.checkFileLength();
       await db.migrate();
@@ -90,8 +129,57 @@ export class Database {
     }
   }
 
-  connect(): Promise<DuckDBConnection> {
-    return this.instance.connect();
+  /** A connection whose default database is the file. */
+  async connect(): Promise<DuckDBConnection> {
+    await this.available();
+    const connection = await this.instance.connect();
+    try {
+      await connection.run(`USE ${DATABASE_NAME}`);
+    } catch (error) {
+      connection.closeSync();
+      throw error;
+    }
+    return connection;
+  }
+
+  /** Resolves once no reattach is under way. */
+  available(): Promise<void> {
+    return this.reattaching ?? Promise.resolve();
+  }
+
+  /** True when the file is not attached or DuckDB has invalidated it, so that it must be attached again. */
+  async needsReattach(): Promise<boolean> {
+    try {
+      await this.control.run(`SELECT 1 FROM ${DATABASE_NAME}.schema_version LIMIT 0`);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  /**
+   * Detaches the file and attaches it again, which replays DuckDB's write-ahead log: the way back from
+   * an invalidated database. Connections keep working on the new attachment, and their prepared
+   * statements are bound again by DuckDB.
+   */
+  reattach(): Promise<void> {
+    this.reattaching ??= this.detachAndAttach().finally(() => (this.reattaching = null));
+    return this.reattaching;
+  }
+
+  private async detachAndAttach(): Promise<void> {
+    await this.control.run(`DETACH DATABASE IF EXISTS ${DATABASE_NAME}`);
+    const deadline = Date.now() + REATTACH_WAIT_MS;
+    for (;;) {
+      try {
+        await attach(this.control, this.path);
+        return;
+      } catch (error) {
+        // A transaction begun before the detach still holds the old attachment; each runs under a time limit.
+        if (!/Unique file handle conflict/.test((error as Error).message) || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
   }
 
   /** Applies the migrations this file has not seen yet; returns the schema version now in force. */
@@ -132,20 +220,38 @@ export class Database {
 
   /** Bytes on disk of the database file and DuckDB's own WAL beside it (0 in memory). */
   fileBytes(): number {
-    if (this.path === ':memory:') return 0;
-    const size = (file: string): number => {
-      try {
-        return statSync(file).size;
-      } catch {
-        return 0;
-      }
-    };
-    return size(this.path) + size(`${this.path}.wal`);
+    return sizeOf(this.path) + this.walBytes();
+  }
+
+  /** Bytes of DuckDB's own write-ahead log: about what the next checkpoint writes to the file at most. */
+  walBytes(): number {
+    return sizeOf(`${this.path}.wal`);
+  }
+
+  /** Bytes free to ducktrace on the disk holding the file (Infinity in memory). */
+  freeBytes(): number {
+    if (this.path === ':memory:') return Infinity;
+    const stats = statfsSync(dirname(this.path));
+    return stats.bavail * stats.bsize;
   }
 
   close(): void {
+    this.control.closeSync();
     this.instance.closeSync();
   }
+}
+
+function sizeOf(file: string): number {
+  if (file.startsWith(':memory:')) return 0;
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function attach(connection: DuckDBConnection, path: string): Promise<void> {
+  await connection.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${DATABASE_NAME}`);
 }
 
 function explainOpenError(error: Error, where: string): Error {

@@ -5,6 +5,7 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DucktraceError } from '../../errors.js';
 import type { Database } from './database.js';
+import { queryFailure } from './duckdbErrors.js';
 
 export type QueryParams = Record<string, string | number | boolean | bigint | null>;
 
@@ -25,7 +26,13 @@ export class DuckDBQueryExecutor implements QueryExecutor {
   ) {}
 
   async all(sql: string, params: QueryParams = {}): Promise<Record<string, unknown>[]> {
-    const connection = await this.acquire();
+    await this.db.available();
+    let connection: DuckDBConnection;
+    try {
+      connection = await this.acquire();
+    } catch (error) {
+      throw queryFailure(error, this.db.health, sql);
+    }
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -38,9 +45,8 @@ export class DuckDBQueryExecutor implements QueryExecutor {
       if (timedOut) {
         throw new DucktraceError('query_timeout', `the query took longer than the limit of ${this.timeoutMs} ms (queryTimeoutMs); narrow the time range or the filters`);
       }
-      // Bad user input that only DuckDB can judge, such as a regex RE2 refuses.
-      if (/^(Invalid Input|Conversion) Error/.test((error as Error).message)) throw new DucktraceError('invalid_argument', (error as Error).message);
-      throw error;
+      // Bad user input that only DuckDB can judge, such as a regex RE2 refuses, is a 400; the rest never shows DuckDB's text.
+      throw queryFailure(error, this.db.health, sql);
     } finally {
       clearTimeout(timer);
       this.release(connection);
@@ -57,7 +63,12 @@ export class DuckDBQueryExecutor implements QueryExecutor {
     if (idle) return idle;
     if (this.created < this.poolSize) {
       this.created++;
-      return this.db.connect();
+      try {
+        return await this.db.connect();
+      } catch (error) {
+        this.created--;
+        throw error;
+      }
     }
     return new Promise((resolve) => this.waiting.push(resolve));
   }

@@ -14,6 +14,7 @@ import type { Attributes, SpanEvent, SpanLink, SpanRow } from '../../model/span.
 import { SPAN_COLUMN_NAMES, traceKey, type SpanColumnName } from '../schema.js';
 import { spanKey, type TraceReader } from '../types.js';
 import type { Database } from './database.js';
+import { queryFailure } from './duckdbErrors.js';
 
 /** Prepared statements kept at most, one per query text: a text per kind of read and number of trace ids. */
 const MAX_STATEMENTS = 32;
@@ -28,12 +29,13 @@ export class DuckDBTraceReader implements TraceReader {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
+    private readonly db: Database,
     private readonly connection: DuckDBConnection,
     private readonly timeoutMs: number,
   ) {}
 
   static async create(db: Database, timeoutMs = 10_000): Promise<DuckDBTraceReader> {
-    return new DuckDBTraceReader(await db.connect(), timeoutMs);
+    return new DuckDBTraceReader(db, await db.connect(), timeoutMs);
   }
 
   async getTraceSpans(traceId: string): Promise<SpanRow[]> {
@@ -114,6 +116,7 @@ export class DuckDBTraceReader implements TraceReader {
 
   /** Interrupts the reader's connection when `run` takes longer than the query time limit. */
   private async withTimeout<T>(what: string, run: () => Promise<T>): Promise<T> {
+    await this.db.available();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -123,7 +126,7 @@ export class DuckDBTraceReader implements TraceReader {
       return await run();
     } catch (error) {
       if (timedOut) throw new DucktraceError('query_timeout', `${what} took longer than the limit of ${this.timeoutMs} ms (queryTimeoutMs)`);
-      throw error;
+      throw queryFailure(error, this.db.health, what);
     } finally {
       clearTimeout(timer);
     }

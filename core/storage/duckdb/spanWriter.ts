@@ -23,8 +23,11 @@ import {
 } from '../schema.js';
 import { attributeValueRows } from '../attributeValues.js';
 import { CallHistogram, CallPairing, DEFAULT_CALL_PAIRING, type CallBucket, type CallPairingOptions } from '../serviceCalls.js';
+import type { StorageHealth } from '../storageHealth.js';
 import type { TraceWriter, UnflushedCalls } from '../types.js';
 import type { Database } from './database.js';
+import { committedDespiteError, storageFailureOf } from './duckdbErrors.js';
+import { DucktraceError } from '../../errors.js';
 
 type ColumnName = (typeof SPAN_COLUMNS)[number]['name'];
 
@@ -195,11 +198,19 @@ function inParts(spans: readonly SpanRow[], size: number): Array<readonly SpanRo
  * DuckDB's errors when a query, or its commit, would pass the memory limit. A transaction can also be
  * left aborted with only its next statement saying so, without the memory error: seen once in CI, four
  * batches on four connections under a 64 MB limit. Nothing of an aborted transaction is stored, so it
- * is retried as one that ran out of memory.
+ * is retried as one that ran out of memory. A failure of storage itself (a checkpoint that invalidated
+ * the database says "failed to pin block" too) is not.
  */
 function isOutOfMemory(error: unknown): boolean {
-  return error instanceof Error && /Out of Memory Error|failed to pin block|Current transaction is aborted/.test(error.message);
+  return error instanceof Error && storageFailureOf(error) === null && /Out of Memory Error|failed to pin block|Current transaction is aborted/.test(error.message);
 }
+
+/**
+ * COMMIT itself failed, after DuckDB may have made the transaction durable (an error while answering
+ * the statement, or an automatic checkpoint after it): writing the batch again could store it twice, so
+ * it is not retried here; the sampling stage retries it without the spans storage turns out to hold.
+ */
+class CommitOutcomeUnknown extends Error {}
 
 /** The attribute values of a batch's spans by minute (attributeValues.ts), as a JSON list per column (the parameters of INSERT_ATTRIBUTE_VALUES_SQL). */
 export function attributeValueColumns(spans: readonly SpanRow[]): Record<AttributeValueColumnName, string> {
@@ -297,6 +308,11 @@ export interface TraceWriterOptions {
    * appendAlone) took: writes wait for all three.
    */
   onMaintenance?: (operation: MaintenanceOperation, seconds: number) => void;
+  /**
+   * Asked before each checkpoint, whose failure for want of memory invalidates the database, to make
+   * room for it (SQL statements yield); the function it resolves with ends that.
+   */
+  beforeCheckpoint?: () => Promise<() => void>;
 }
 
 /**
@@ -320,9 +336,12 @@ const CHECKPOINT_SPANS = 100_000;
  * Appended rows stay in DuckDB's memory until a checkpoint writes them to the file, and DuckDB's own
  * checkpoint (at a commit, once its WAL passes 16 MB) is skipped while another transaction runs, which
  * under steady load on several connections is always: the rows piled up to the memory limit and the
- * checkpoint that finally ran failed for want of memory, which DuckDB treats as fatal. So every
- * `checkpointSpans` spans the writer forces one (FORCE CHECKPOINT waits for the running writes and
- * holds new ones back until it is done).
+ * checkpoint that finally ran failed for want of memory, which DuckDB treats as fatal. So DuckDB's own
+ * is off (database.ts), and every `checkpointSpans` spans the writer forces one (FORCE CHECKPOINT waits
+ * for the running writes and holds new ones back until it is done), after `beforeCheckpoint` made room.
+ *
+ * A storage failure (the disk full, the database invalidated) marks `db.health` failing; until storage
+ * recovery marks it healthy again, appends are refused at once.
  */
 export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   private readonly idle: Slot[];
@@ -346,9 +365,11 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   /** Settles when the last caller of withEverySlot has let go of the connections. */
   private gathering: Promise<void> = Promise.resolve();
   private readonly onMaintenance: NonNullable<TraceWriterOptions['onMaintenance']>;
+  private readonly beforeCheckpoint: NonNullable<TraceWriterOptions['beforeCheckpoint']>;
 
   private constructor(
     private readonly slots: Slot[],
+    private readonly health: StorageHealth,
     options: TraceWriterOptions,
   ) {
     this.idle = [...slots];
@@ -357,6 +378,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     this.minCompactionCalls = options.minCompactionCalls ?? MIN_COMPACTION_CALLS;
     this.checkpointSpans = options.checkpointSpans ?? CHECKPOINT_SPANS;
     this.onMaintenance = options.onMaintenance ?? (() => undefined);
+    this.beforeCheckpoint = options.beforeCheckpoint ?? (async () => () => undefined);
     this.flushTimer = setInterval(() => void this.flushCalls().catch(() => undefined), options.callFlushMs ?? 5_000).unref();
   }
 
@@ -373,7 +395,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
         insertAttributeValues: await connection.prepare(INSERT_ATTRIBUTE_VALUES_SQL),
       });
     }
-    return new DuckDBTraceWriter(slots, options);
+    return new DuckDBTraceWriter(slots, db.health, options);
   }
 
   /** Batches that can be written at once. */
@@ -386,13 +408,26 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     return this.pairing.heldSpans;
   }
 
+  /**
+   * Commits the spans. While storage is failing it refuses at once (storage recovery repairs it, and the
+   * caller retries); a failure of storage itself marks it failing. A commit DuckDB calls durable although
+   * it failed counts as committed: retried, its spans would be stored twice.
+   */
   async append(spans: readonly SpanRow[]): Promise<void> {
     if (spans.length === 0) return;
+    const state = this.health.state;
+    if (!state.healthy) throw new DucktraceError('storage_unavailable', `storage cannot write: ${state.reason}`, 1);
     try {
-      await this.withSlot((slot) => this.insertBatch(slot, spans, PART_SPANS));
+      try {
+        await this.withSlot((slot) => this.insertBatch(slot, spans, PART_SPANS));
+      } catch (error) {
+        if (!isOutOfMemory(error) || error instanceof CommitOutcomeUnknown) throw error;
+        await this.appendAlone(spans);
+      }
     } catch (error) {
-      if (!isOutOfMemory(error)) throw error;
-      await this.appendAlone(spans);
+      const failure = storageFailureOf(error);
+      if (failure) this.health.fail(failure.reason);
+      if (!committedDespiteError(error)) throw failure ? new DucktraceError('storage_unavailable', `storage cannot write: ${failure.reason}`, 1) : error;
     }
     // Only committed spans count, so a batch that fails and is retried counts once.
     this.histogram.add(this.pairing.add(spans));
@@ -435,7 +470,8 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
    * connection at once can pass the memory limit together, and retried together they failed together
    * (at a 200 MB limit the server never stored again). Alone, then in ever smaller parts while it still
    * does not fit; still one transaction, so that a failure leaves nothing half stored. No checkpoint is
-   * forced to make room: one that runs out of memory leaves DuckDB unusable until a restart.
+   * forced to make room: one that runs out of memory invalidates the database, and writes stop until
+   * storage recovery has attached it again.
    */
   private async appendAlone(spans: readonly SpanRow[]): Promise<void> {
     await this.withEverySlot((slot) =>
@@ -444,7 +480,7 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
           try {
             return await this.insertBatch(slot, spans, size);
           } catch (error) {
-            if (!isOutOfMemory(error) || size <= MIN_PART_SPANS) throw error;
+            if (!isOutOfMemory(error) || error instanceof CommitOutcomeUnknown || size <= MIN_PART_SPANS) throw error;
           }
         }
       }),
@@ -454,9 +490,18 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   /** Writes the rows appended so far from DuckDB's memory to the file; one checkpoint at a time. */
   private checkpoint(): Promise<void> {
     this.checkpointing ??= this.withSlot(async (slot) => {
-      await this.timed('checkpoint', async () => {
-        await slot.connection.run('FORCE CHECKPOINT');
-      });
+      const madeRoom = await this.beforeCheckpoint();
+      try {
+        await this.timed('checkpoint', async () => {
+          await slot.connection.run('FORCE CHECKPOINT');
+        });
+      } catch (error) {
+        const failure = storageFailureOf(error);
+        if (failure) this.health.fail(failure.reason);
+        throw error;
+      } finally {
+        madeRoom();
+      }
       this.spansSinceCheckpoint = 0;
     }).finally(() => (this.checkpointing = null));
     return this.checkpointing;
@@ -484,6 +529,8 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
   /** Appends the sums gathered so far to service_calls; `compactAll` then sums every minute appended to into one row per key. */
   async flushCalls(compactAll = false): Promise<void> {
     while (this.flush) await this.flush.catch(() => undefined);
+    // The sums stay in memory, and in what queries read, until storage can write again.
+    if (!this.health.healthy) return;
     if (this.histogram.size === 0 && !(compactAll && this.uncompactedMinutes.size > 0)) return;
     this.flush = this.writeCalls(compactAll);
     try {
@@ -571,14 +618,22 @@ export class DuckDBTraceWriter implements TraceWriter, UnflushedCalls {
     else this.idle.push(slot);
   }
 
+  /** Runs `body` in one transaction; throws CommitOutcomeUnknown when COMMIT itself failed. */
   private async transaction(slot: Slot, body: () => Promise<unknown>): Promise<void> {
-    await slot.connection.run('BEGIN TRANSACTION');
+    // A BEGIN that failed while answering may still have begun the transaction: the ROLLBACK ends it either way.
+    const rollBack = (): Promise<unknown> => slot.connection.run('ROLLBACK').catch(() => undefined);
     try {
+      await slot.connection.run('BEGIN TRANSACTION');
       await body();
+    } catch (error) {
+      await rollBack();
+      throw error;
+    }
+    try {
       await slot.connection.run('COMMIT');
     } catch (error) {
-      await slot.connection.run('ROLLBACK').catch(() => undefined);
-      throw error;
+      await rollBack();
+      throw new CommitOutcomeUnknown((error as Error).message);
     }
   }
 
