@@ -96,6 +96,8 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
       if (operation === 'write_alone') log(`ducktrace: a batch ran DuckDB out of memory beside others and was written alone in ${seconds.toFixed(1)} s; storageMemoryMb may be too small for this load`);
       else if (seconds >= SLOW_MAINTENANCE_SECONDS) log(`ducktrace: a storage ${operation} took ${seconds.toFixed(1)} s`);
     },
+    // SQL statements make room for each checkpoint (the runner is made below; no checkpoint comes before it).
+    beforeCheckpoint: () => sql.yieldToCheckpoint(),
   });
   const reader = await DuckDBTraceReader.create(db, config.queryTimeoutMs);
   const countStored = metrics.counter('ducktrace_spans_stored_total', 'Spans committed to storage.');
@@ -154,7 +156,14 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   requireWriteTokenHttp(otlpHttp, () => tokens.write);
   const grpc = createOtlpGrpcServer(ingest, { maxBodyBytes: config.maxBodyBytes });
   const executor = new DuckDBQueryExecutor(db, config.queryTimeoutMs);
-  const sql = new DuckDBSqlRunner(db, { timeoutMs: config.queryTimeoutMs, maxRows: config.sqlMaxRows, guard: checkReadOnlyStatement });
+  const sql = new DuckDBSqlRunner(db, {
+    timeoutMs: config.queryTimeoutMs,
+    maxRows: config.sqlMaxRows,
+    maxBytes: config.sqlMaxBytes,
+    maxMemoryBytes: (config.storageMemoryMb * 2 ** 20 * config.sqlMemoryPercent) / 100,
+    checkpointMemoryBytes: (config.storageMemoryMb * 2 ** 20) / 2,
+    guard: checkReadOnlyStatement,
+  });
   const query = createQueryServer({
     context: { reader, executor, calls: writer, limits: config },
     metrics,

@@ -29,6 +29,10 @@ export interface Config extends SpanLimits {
   maxSearchLimit: number;
   /** Rows a SQL answer holds at most; more are cut and the answer says `truncated`. */
   sqlMaxRows: number;
+  /** Bytes of rows (as JSON) a SQL answer holds at most; more are cut and the answer says `truncated`. */
+  sqlMaxBytes: number;
+  /** SQL statements are interrupted once DuckDB's memory in use passes this share of storageMemoryMb; the rest is kept for storage. */
+  sqlMemoryPercent: number;
   /** Accepted requests go to the lz4 write-ahead log, fsync'd, before they are answered. */
   walEnabled: boolean;
   walSegmentBytes: number;
@@ -94,6 +98,8 @@ const SETTINGS: { [K in keyof Config]: Setting } = {
   maxQueryRangeHours: { type: 'int', default: 24 * 7, min: 1, max: 24 * 3660 },
   maxSearchLimit: { type: 'int', default: 1000, min: 1, max: 100_000 },
   sqlMaxRows: { type: 'int', default: 10_000, min: 1, max: 1_000_000 },
+  sqlMaxBytes: { type: 'int', default: 16 * MIB, min: 1024, max: 1024 * MIB },
+  sqlMemoryPercent: { type: 'int', default: 75, min: 10, max: 95 },
   walEnabled: { type: 'bool', default: true },
   walSegmentBytes: { type: 'int', default: 64 * MIB, min: 64 * 1024, max: 1024 * MIB },
   walMaxBytes: { type: 'int', default: 1024 * MIB, min: 64 * 1024, max: 1024 * 1024 * MIB },

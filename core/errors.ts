@@ -29,6 +29,8 @@ export const ERROR_CATALOG = {
   storage_unavailable: { http: 503, grpc: GRPC_STATUS.UNAVAILABLE, retryable: true },
   /** A query ran past queryTimeoutMs; a narrower query may succeed. */
   query_timeout: { http: 400, grpc: GRPC_STATUS.RESOURCE_EXHAUSTED, retryable: false },
+  /** A SQL statement took more of DuckDB's memory than it may; a narrower statement may succeed. */
+  query_memory: { http: 400, grpc: GRPC_STATUS.RESOURCE_EXHAUSTED, retryable: false },
   internal: { http: 500, grpc: GRPC_STATUS.INTERNAL, retryable: false },
 } as const;
 

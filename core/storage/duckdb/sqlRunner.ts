@@ -13,8 +13,16 @@
  *  3. The statement runs inside `BEGIN TRANSACTION READ ONLY` that is always rolled back.
  * Files, network and extensions are off for the whole instance (see database.ts).
  *
- * Rows are streamed and conversion stops after the row cap plus one, so a huge result is never
- * materialized; the statement is interrupted when it runs past the time limit.
+ * Bounds, so that one statement cannot take the server down:
+ *  - Time: one limit from the guard to the last row. DuckDB does not stop binding or planning when
+ *    interrupted (an expression its optimizer chews on ran on long after the interrupt), so the answer
+ *    does not wait for it: at the limit the request fails, and the connection goes back to the pool
+ *    only once DuckDB lets go of it, so such statements never run more than the pool's size at once.
+ *  - Rows and bytes: rows are converted one by one as DuckDB streams them, and conversion stops at the
+ *    row cap or once the rows' JSON would pass the byte cap; the rest is never computed.
+ *  - Memory: DuckDB has one memory limit for the whole instance, so a statement holding most of it
+ *    leaves storage none, and a checkpoint that cannot get memory invalidates the database. While
+ *    statements run, DuckDB's memory in use is watched, and past `maxMemoryBytes` they are interrupted.
  *
  * Values are JSON as DuckDB's JSON converter makes them, except that 64- and 128-bit integers and
  * decimals come as numbers when a JSON number says exactly the same value (integers within ±(2^53-1),
@@ -32,7 +40,9 @@ import {
   StatementType,
   VARCHAR,
   type DuckDBConnection,
+  type DuckDBDataChunk,
   type DuckDBPreparedStatement,
+  type DuckDBResult,
   type DuckDBType,
   type DuckDBValue,
   type DuckDBValueConverter,
@@ -40,6 +50,7 @@ import {
 } from '@duckdb/node-api';
 import { DucktraceError } from '../../errors.js';
 import { Database } from './database.js';
+import { isOutOfMemory, publicMessage, storageUnavailable, withoutPaths } from './duckdbErrors.js';
 
 export type SqlParamValue = string | number | boolean | null;
 /** Positional (`$1`, `?`) as an array, or named (`$name`) as an object. */
@@ -52,15 +63,49 @@ export interface SqlRequest {
   limit?: number;
 }
 
+export interface SqlColumn {
+  name: string;
+  type: string;
+}
+
+/**
+ * Why an answer holds fewer rows than the statement gives: the row cap, the byte cap, or a failure after
+ * the first rows were sent (the time limit, the memory bound, or another error, told in `error`).
+ */
+export type SqlTruncation = 'rows' | 'bytes' | 'timeout' | 'memory' | 'error';
+
 export interface SqlAnswer {
-  columns: Array<{ name: string; type: string }>;
+  columns: SqlColumn[];
   rows: Json[][];
-  /** True when the statement had more rows than the cap; `rows` then holds the first `cap`. */
+  /** True when the statement had more rows than the answer holds; `truncatedBy` says why. */
   truncated: boolean;
+  truncatedBy?: SqlTruncation;
+  /** For a statement that failed after its first rows were answered. */
+  error?: { code: string; message: string };
   elapsedMs: number;
 }
 
+/** One row and its JSON text. */
+export interface SqlRow {
+  values: Json[];
+  json: string;
+}
+
+/**
+ * A statement that has started and given its first rows: the columns, then batches of rows as DuckDB
+ * streams them. Iterate `batches` to the end, or stop early (break, return): either lets go of the
+ * connection. `end` then says whether and why the rows were cut.
+ */
+export interface SqlRows {
+  columns: SqlColumn[];
+  batches: AsyncIterable<SqlRow[]>;
+  end(): Pick<SqlAnswer, 'truncated' | 'truncatedBy' | 'error' | 'elapsedMs'>;
+}
+
 export interface SqlRunner {
+  /** Starts the statement; throws a DucktraceError for one that may not run or fails before its first rows. */
+  open(request: SqlRequest): Promise<SqlRows>;
+  /** `open`, with every row gathered. */
   run(request: SqlRequest): Promise<SqlAnswer>;
   close(): void;
 }
@@ -84,16 +129,31 @@ export interface SqlParser {
 export type SqlStatementGuard = (sql: string, parser: SqlParser) => Promise<'query' | 'not-a-query'>;
 
 export interface SqlRunnerOptions {
-  /** Every statement is interrupted after this long (config.queryTimeoutMs). */
+  /** Every statement fails after this long, whatever DuckDB is doing (config.queryTimeoutMs). */
   timeoutMs: number;
   /** No answer holds more rows (config.sqlMaxRows). */
   maxRows: number;
+  /** No answer holds rows whose JSON passes this many bytes (config.sqlMaxBytes); default 16 MiB. */
+  maxBytes?: number;
+  /** DuckDB's memory in use past which running statements are interrupted; default: not watched. */
+  maxMemoryBytes?: number;
+  /** The same while the writer checkpoints (see yieldToCheckpoint); default maxMemoryBytes. */
+  checkpointMemoryBytes?: number;
   guard: SqlStatementGuard;
   /** Statements that may run at once, each on its own connection. */
   poolSize?: number;
-  /** Requests that may wait for a connection; past this, a retryable 503. */
+  /** Requests that may wait for a connection; past this, a retryable 429. */
   maxWaiting?: number;
 }
+
+const DEFAULT_MAX_BYTES = 16 * 2 ** 20;
+/** How long DuckDB gets to stop a call it was told to interrupt before the request fails without it. */
+const INTERRUPT_GRACE_MS = 200;
+/** How often DuckDB's memory in use is read while statements run. */
+const MEMORY_WATCH_MS = 50;
+/** How long a checkpoint waits for the statements it interrupted to let go of their memory. */
+const CHECKPOINT_WAIT_MS = 2_000;
+const MIB = 2 ** 20;
 
 /** How a refused statement type is named in the error. */
 const REFUSED_TYPES: Partial<Record<number, string>> = {
@@ -127,15 +187,92 @@ const REFUSED_TYPES: Partial<Record<number, string>> = {
 
 const QUERY_KINDS = 'SELECT, WITH, FROM, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE or EXPLAIN';
 
+/** Why a statement was interrupted: its time limit, the memory bound, a checkpoint that needed the memory, or the server stopping. */
+type Interruption = 'time' | 'memory' | 'checkpoint' | 'shutdown';
+
+class Interrupted extends Error {}
+
+/**
+ * One statement's connection under its time limit. Each DuckDB call is awaited through `call`, which
+ * fails as soon as the statement is interrupted, even while DuckDB goes on (binding and planning do not
+ * stop when interrupted); `settled` tells when DuckDB has let go of the connection.
+ */
+class Statement {
+  interruptedBy: Interruption | null = null;
+  /** A call was still under way in DuckDB when the statement was interrupted. */
+  abandoned = false;
+  private readonly started = performance.now();
+  private readonly timer: NodeJS.Timeout;
+  private failCall: ((error: Error) => void) | null = null;
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly connection: DuckDBConnection,
+    timeoutMs: number,
+  ) {
+    this.timer = setTimeout(() => this.interrupt('time'), timeoutMs);
+  }
+
+  interrupt(why: Interruption): void {
+    if (this.interruptedBy) return;
+    this.interruptedBy = why;
+    this.connection.interrupt();
+    // Execution stops within moments of an interrupt; a call still running after that is left to finish alone.
+    setTimeout(() => {
+      if (!this.failCall) return;
+      this.abandoned = true;
+      this.failCall(new Interrupted(why));
+    }, INTERRUPT_GRACE_MS).unref();
+  }
+
+  call<T>(work: Promise<T>): Promise<T> {
+    this.last = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    if (this.interruptedBy) {
+      this.abandoned = true;
+      return Promise.reject(new Interrupted(this.interruptedBy));
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.failCall = reject;
+      work.then(resolve, reject).finally(() => {
+        if (this.failCall === reject) this.failCall = null;
+      });
+    });
+  }
+
+  /** Resolves once the last DuckDB call has ended. */
+  settled(): Promise<unknown> {
+    return this.last;
+  }
+
+  elapsedMs(): number {
+    return Math.round(performance.now() - this.started);
+  }
+
+  stopTimer(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 export class DuckDBSqlRunner implements SqlRunner {
   private readonly idle: DuckDBConnection[] = [];
-  private readonly busy = new Set<DuckDBConnection>();
+  private readonly running = new Set<Statement>();
   private readonly waiting: Array<{ resolve: (c: DuckDBConnection) => void; reject: (e: Error) => void }> = [];
   private created = 0;
   private closed = false;
   private scratch: Promise<Database> | undefined;
+  private watching = false;
+  private watchConnection: Promise<DuckDBConnection> | undefined;
+  private memoryReads: Promise<unknown> = Promise.resolve();
+  /** The writer's checkpoints under way: meanwhile new statements wait, and the memory bound is lower. */
+  private checkpoints = 0;
+  private checkpointsDone: Promise<void> = Promise.resolve();
+  private endCheckpoints: () => void = () => undefined;
   private readonly poolSize: number;
   private readonly maxWaiting: number;
+  private readonly maxBytes: number;
 
   constructor(
     private readonly db: Database,
@@ -143,6 +280,7 @@ export class DuckDBSqlRunner implements SqlRunner {
   ) {
     this.poolSize = options.poolSize ?? 2;
     this.maxWaiting = options.maxWaiting ?? 32;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   }
 
   get maxRows(): number {
@@ -150,67 +288,116 @@ export class DuckDBSqlRunner implements SqlRunner {
   }
 
   async run(request: SqlRequest): Promise<SqlAnswer> {
+    const answer = await this.open(request);
+    const rows: Json[][] = [];
+    for await (const batch of answer.batches) for (const row of batch) rows.push(row.values);
+    return { columns: answer.columns, rows, ...answer.end() };
+  }
+
+  async open(request: SqlRequest): Promise<SqlRows> {
     const cap = Math.max(0, Math.min(request.limit ?? this.options.maxRows, this.options.maxRows));
-    const connection = await this.acquire();
-    const started = performance.now();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      connection.interrupt();
-    }, this.options.timeoutMs);
+    const connection = await this.acquire(request.sql);
+    const statement = new Statement(connection, this.options.timeoutMs);
+    this.running.add(statement);
+    this.watchMemory();
     let prepared: DuckDBPreparedStatement | null = null;
-    let inTransaction = false;
+    let began = false;
+    let elapsedMs = 0;
+    let finished: Promise<void> | null = null;
+    /** Hands the connection back once DuckDB has let go of it; awaited unless DuckDB is still busy with an abandoned call. */
+    const finish = async (): Promise<void> => {
+      if (!finished) {
+        elapsedMs = statement.elapsedMs();
+        statement.stopTimer();
+        this.running.delete(statement);
+        finished = statement.settled().then(async () => {
+          prepared?.destroySync();
+          // A connection whose call was abandoned may hold what that call made (a prepared statement, a transaction).
+          let reusable = !statement.abandoned;
+          if (began && reusable) {
+            try {
+              await connection.run('ROLLBACK');
+            } catch {
+              reusable = false; // never hand on a connection that may still hold a transaction
+            }
+          }
+          this.release(connection, reusable);
+        });
+      }
+      if (!statement.abandoned) await finished;
+    };
+    let result: DuckDBResult;
+    let first: DuckDBDataChunk | null;
     try {
-      prepared = await this.prepareQuery(connection, request.sql);
+      prepared = await this.prepareQuery(statement, request.sql);
       bindParams(prepared, request.params);
-      await connection.run('BEGIN TRANSACTION READ ONLY');
-      inTransaction = true;
-      const result = await prepared.stream();
-      const columns = Array.from({ length: result.columnCount }, (_, i) => ({ name: result.columnName(i), type: result.columnType(i).toString() }));
-      const rows: Json[][] = [];
-      while (rows.length <= cap) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        for (const row of chunk.convertRows(jsonWithExactNumbers)) {
-          rows.push(row);
-          if (rows.length > cap) break;
-        }
-      }
-      const truncated = rows.length > cap;
-      if (truncated) rows.length = cap;
-      return { columns, rows, truncated, elapsedMs: Math.round(performance.now() - started) };
+      began = true;
+      await statement.call(connection.run('BEGIN TRANSACTION READ ONLY'));
+      result = await statement.call(prepared.stream());
+      first = await statement.call(result.fetchChunk());
     } catch (error) {
-      if (this.closed) throw new DucktraceError('shutting_down', 'the server is shutting down; the statement was interrupted', 1);
-      if (timedOut) {
-        throw new DucktraceError(
-          'query_timeout',
-          `the statement ran longer than the limit of ${this.options.timeoutMs} ms (queryTimeoutMs, DUCKTRACE_QUERY_TIMEOUT_MS) and was interrupted; narrow it, e.g. with a WHERE on start_time`,
-        );
-      }
-      throw explain(error);
-    } finally {
-      clearTimeout(timer);
-      prepared?.destroySync();
-      let reusable = true;
-      if (inTransaction) {
-        try {
-          await connection.run('ROLLBACK');
-        } catch {
-          reusable = false; // never hand on a connection that may still hold a transaction
-        }
-      }
-      this.release(connection, reusable);
+      await finish();
+      throw this.failure(error, statement, request.sql);
     }
+    const columns = Array.from({ length: result.columnCount }, (_, i) => ({ name: result.columnName(i), type: result.columnType(i).toString() }));
+    let truncatedBy: SqlTruncation | undefined;
+    let failure: DucktraceError | undefined;
+    const maxBytes = this.maxBytes;
+    const failureOf = (error: unknown): DucktraceError => this.failure(error, statement, request.sql);
+    async function* batches(): AsyncGenerator<SqlRow[]> {
+      let chunk = first;
+      let count = 0;
+      let bytes = 0;
+      try {
+        while (chunk && chunk.rowCount > 0) {
+          const batch: SqlRow[] = [];
+          for (let i = 0; i < chunk.rowCount && truncatedBy === undefined; i++) {
+            if (count === cap) {
+              truncatedBy = 'rows';
+              break;
+            }
+            // Row by row, so that a chunk of large values is never converted whole past the byte cap.
+            const values = chunk.convertRowValues(i, jsonWithExactNumbers) as Json[];
+            const json = JSON.stringify(values);
+            bytes += Buffer.byteLength(json) + 1;
+            if (bytes > maxBytes) {
+              truncatedBy = 'bytes';
+              break;
+            }
+            batch.push({ values, json });
+            count++;
+          }
+          if (batch.length > 0) yield batch;
+          if (truncatedBy !== undefined) return;
+          chunk = await statement.call(result.fetchChunk());
+        }
+      } catch (error) {
+        failure = failureOf(error);
+        truncatedBy = statement.interruptedBy === 'time' ? 'timeout' : statement.interruptedBy === 'memory' || statement.interruptedBy === 'checkpoint' ? 'memory' : 'error';
+      } finally {
+        await finish();
+      }
+    }
+    return {
+      columns,
+      batches: batches(),
+      end: () => ({
+        truncated: truncatedBy !== undefined,
+        ...(truncatedBy === undefined ? {} : { truncatedBy }),
+        ...(failure === undefined ? {} : { error: { code: failure.code, message: failure.message } }),
+        elapsedMs: finished ? elapsedMs : statement.elapsedMs(),
+      }),
+    };
   }
 
   /** Checks, parses and prepares the one query in `sql`; throws a 400 DucktraceError otherwise. */
-  private async prepareQuery(connection: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
-    if ((await this.options.guard(sql, parserOn(connection))) === 'not-a-query') throw await this.refusal(sql);
-    const extracted = await extractStatements(connection, sql);
+  private async prepareQuery(statement: Statement, sql: string): Promise<DuckDBPreparedStatement> {
+    if ((await this.options.guard(sql, parserOn(statement))) === 'not-a-query') throw await this.refusal(sql);
+    const extracted = await statement.call(extractStatements(statement.connection, sql));
     if (extracted.count > 1) {
       throw new DucktraceError('invalid_argument', `\`sql\` holds ${extracted.count} statements (as DuckDB parsed it); send exactly one query`);
     }
-    const prepared = await extracted.prepare(0);
+    const prepared = await statement.call(extracted.prepare(0));
     const type = prepared.statementType;
     if (type !== StatementType.SELECT && type !== StatementType.EXPLAIN) {
       prepared.destroySync();
@@ -248,44 +435,182 @@ export class DuckDBSqlRunner implements SqlRunner {
       }
       return refusedType(type);
     } catch (error) {
-      return explain(error) as DucktraceError;
+      return this.explain(error, sql);
     } finally {
       connection.closeSync();
     }
   }
 
+  /** The error a client gets for a statement that failed. */
+  private failure(error: unknown, statement: Statement, sql: string): DucktraceError {
+    if (this.closed || statement.interruptedBy === 'shutdown') return new DucktraceError('shutting_down', 'the server is shutting down; the statement was interrupted', 1);
+    if (statement.interruptedBy === 'time') {
+      return new DucktraceError(
+        'query_timeout',
+        `the statement ran longer than the limit of ${this.options.timeoutMs} ms (queryTimeoutMs, DUCKTRACE_QUERY_TIMEOUT_MS) and was interrupted; narrow it, e.g. with a WHERE on start_time`,
+      );
+    }
+    if (statement.interruptedBy === 'checkpoint') {
+      return new DucktraceError(
+        'query_memory',
+        `the statement was interrupted to leave storage the memory for a checkpoint: DuckDB's memory in use passed ${Math.round(this.memoryBoundDuringCheckpoint() / MIB)} MiB, ` +
+          'the most SQL statements may take it to while storage checkpoints (half of storageMemoryMb); retry it, or narrow it (fewer rows, smaller aggregates)',
+      );
+    }
+    if (statement.interruptedBy === 'memory') {
+      return new DucktraceError(
+        'query_memory',
+        `the statement was interrupted: DuckDB's memory in use passed ${Math.round((this.options.maxMemoryBytes ?? 0) / MIB)} MiB, ` +
+          'the most SQL statements may take it to (sqlMemoryPercent of storageMemoryMb), so that storage keeps the rest to write spans; ' +
+          'narrow the statement (fewer rows, smaller aggregates), or retry when fewer statements run',
+      );
+    }
+    return this.explain(error, sql);
+  }
+
+  /**
+   * A DuckDB error from the user's SQL (parse, bind, catalog, conversion, permission, read-only
+   * transaction...) is a 400 carrying DuckDB's message, its file paths cut to file names unless the SQL
+   * named them; storage that failed is a retryable 503; DuckDB's own internal failures are a 500 whose
+   * details go to the server log only.
+   */
+  private explain(error: unknown, sql: string): DucktraceError {
+    if (error instanceof DucktraceError) return error;
+    const message = (error as Error).message ?? String(error);
+    const unavailable = storageUnavailable(error, this.db.health);
+    if (unavailable) return unavailable;
+    if (isOutOfMemory(error)) {
+      return new DucktraceError(
+        'query_memory',
+        `the statement needs more memory than DuckDB has (storageMemoryMb): ${publicMessage(message)}; narrow the statement (fewer rows, smaller aggregates)`,
+      );
+    }
+    if (/^(INTERNAL|FATAL) Error/i.test(message)) {
+      console.error(`ducktrace: SQL statement failed inside DuckDB: ${message}\n--- statement ---\n${sql}`);
+      return new DucktraceError('internal', 'DuckDB failed while running the statement (an internal error); the server log has the details');
+    }
+    const text = withoutPaths(message.replace(/^Failed to extract statements: /, ''), sql);
+    return new DucktraceError('invalid_argument', TIME_ZONE_MIX.test(text) ? `${text}\n\n${UTC_NOW_HINT}` : text);
+  }
+
+  /** While statements run, reads DuckDB's memory in use and interrupts them all once it passes the bound. */
+  private watchMemory(): void {
+    if (this.options.maxMemoryBytes === undefined || this.watching) return;
+    this.watching = true;
+    void (async () => {
+      try {
+        while (this.running.size > 0 && !this.closed) {
+          const used = await this.memoryInUse();
+          if (used > this.memoryBound()) for (const statement of this.running) statement.interrupt(this.checkpoints > 0 ? 'checkpoint' : 'memory');
+          await new Promise((resolve) => setTimeout(resolve, MEMORY_WATCH_MS));
+        }
+      } catch (error) {
+        console.error(`ducktrace: watching DuckDB's memory for SQL statements stopped: ${(error as Error).message}`);
+      } finally {
+        this.watching = false;
+      }
+    })();
+  }
+
+  private memoryBoundDuringCheckpoint(): number {
+    return this.options.checkpointMemoryBytes ?? this.options.maxMemoryBytes ?? Infinity;
+  }
+
+  private memoryBound(): number {
+    const bound = this.options.maxMemoryBytes ?? Infinity;
+    return this.checkpoints > 0 ? Math.min(bound, this.options.checkpointMemoryBytes ?? bound) : bound;
+  }
+
+  /** DuckDB's memory in use, read on a connection of the runner's own, one read at a time. */
+  private memoryInUse(): Promise<number> {
+    const read = this.memoryReads.then(async () => {
+      const connection = await (this.watchConnection ??= this.db.instance.connect());
+      try {
+        const reader = await connection.runAndReadAll('SELECT coalesce(sum(memory_usage_bytes), 0)::DOUBLE FROM duckdb_memory()');
+        return Number(reader.getRows()[0]?.[0]);
+      } catch (error) {
+        // Too little memory is left even to read how much is used.
+        if (isOutOfMemory(error)) return Infinity;
+        throw error;
+      }
+    });
+    this.memoryReads = read.catch(() => undefined);
+    return read;
+  }
+
+  /**
+   * Makes room for a checkpoint of the writer, the one write DuckDB cannot fail without invalidating
+   * the database: until the returned function is called, new statements wait, and statements running
+   * while DuckDB's memory in use is above checkpointMemoryBytes are interrupted (and waited for).
+   */
+  async yieldToCheckpoint(): Promise<() => void> {
+    if (this.checkpoints++ === 0) this.checkpointsDone = new Promise((resolve) => (this.endCheckpoints = resolve));
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      if (--this.checkpoints === 0) this.endCheckpoints();
+    };
+    try {
+      if (this.running.size > 0 && this.options.maxMemoryBytes !== undefined && (await this.memoryInUse()) > this.memoryBound()) {
+        const statements = [...this.running];
+        for (const statement of statements) statement.interrupt('checkpoint');
+        await Promise.race([Promise.all(statements.map((statement) => statement.settled())), new Promise((resolve) => setTimeout(resolve, CHECKPOINT_WAIT_MS))]);
+      }
+    } catch {
+      // The checkpoint goes ahead: making room is a precaution.
+    }
+    return release;
+  }
+
   close(): void {
     this.closed = true;
     for (const waiter of this.waiting.splice(0)) waiter.reject(new DucktraceError('shutting_down', 'the server is shutting down', 1));
-    for (const connection of this.busy) connection.interrupt();
+    for (const statement of this.running) statement.interrupt('shutdown');
     for (const connection of this.idle.splice(0)) connection.closeSync();
+    void this.watchConnection?.then((connection) => connection.closeSync(), () => undefined);
     void this.scratch?.then((scratch) => scratch.close(), () => undefined);
   }
 
-  private async acquire(): Promise<DuckDBConnection> {
+  private async acquire(sql: string): Promise<DuckDBConnection> {
     if (this.closed) throw new DucktraceError('shutting_down', 'the server is shutting down', 1);
-    let connection = this.idle.pop();
-    if (!connection && this.created < this.poolSize) {
+    // A statement begun during a checkpoint could take the memory the checkpoint needs.
+    if (this.checkpoints > 0) await Promise.race([this.checkpointsDone, new Promise((resolve) => setTimeout(resolve, this.options.timeoutMs))]);
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    if (this.created < this.poolSize) {
       this.created++;
       try {
-        connection = await this.db.connect();
+        return await this.db.connect();
       } catch (error) {
         this.created--;
-        throw error;
+        throw this.explain(error, sql);
       }
     }
-    if (!connection) {
-      if (this.waiting.length >= this.maxWaiting) {
-        throw new DucktraceError('overloaded', `${this.poolSize} SQL statements are running and ${this.waiting.length} are waiting; retry shortly`, 1);
-      }
-      connection = await new Promise<DuckDBConnection>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    if (this.waiting.length >= this.maxWaiting) {
+      throw new DucktraceError('overloaded', `${this.poolSize} SQL statements are running and ${this.waiting.length} are waiting; retry shortly`, 1);
     }
-    this.busy.add(connection);
-    return connection;
+    // Waiting counts toward nothing else, so it has a bound of its own: the same time limit.
+    return new Promise<DuckDBConnection>((resolve, reject) => {
+      const waiter = {
+        resolve: (connection: DuckDBConnection) => {
+          clearTimeout(timer);
+          resolve(connection);
+        },
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        reject(new DucktraceError('overloaded', `no SQL connection came free within ${this.options.timeoutMs} ms: ${this.poolSize} statements are running; retry shortly`, 1));
+      }, this.options.timeoutMs);
+      this.waiting.push(waiter);
+    });
   }
 
   private release(connection: DuckDBConnection, reusable: boolean): void {
-    this.busy.delete(connection);
     if (this.closed || !reusable) {
       connection.closeSync();
       this.created--;
@@ -304,7 +629,7 @@ export class DuckDBSqlRunner implements SqlRunner {
     this.created++;
     this.db.connect().then(next.resolve, (error: Error) => {
       this.created--;
-      next.reject(error);
+      next.reject(this.explain(error, ''));
     });
   }
 }
@@ -351,10 +676,10 @@ function refusedType(type: StatementType): DucktraceError {
   );
 }
 
-function parserOn(connection: DuckDBConnection): SqlParser {
+function parserOn(statement: Statement): SqlParser {
   return {
     async serialize(sql: string): Promise<SerializedSql> {
-      const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
+      const reader = await statement.call(statement.connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]));
       const parsed = JSON.parse(String(reader.getRows()[0]?.[0])) as {
         error: boolean;
         statements?: unknown[];
@@ -421,18 +746,6 @@ function bindOne(prepared: DuckDBPreparedStatement, index: number, value: SqlPar
   } catch (error) {
     throw new DucktraceError('invalid_argument', `cannot bind ${label}: ${(error as Error).message}`);
   }
-}
-
-/**
- * A DuckDB error from the user's SQL (parse, bind, catalog, conversion, permission, read-only
- * transaction...) is a 400 carrying DuckDB's message; DuckDB's own internal failures stay 500.
- */
-function explain(error: unknown): Error {
-  if (error instanceof DucktraceError) return error;
-  const message = (error as Error).message ?? String(error);
-  if (/^(INTERNAL|FATAL) Error/i.test(message)) return error as Error;
-  const text = message.replace(/^Failed to extract statements: /, '');
-  return new DucktraceError('invalid_argument', TIME_ZONE_MIX.test(text) ? `${text}\n\n${UTC_NOW_HINT}` : text);
 }
 
 /** DuckDB refusing to compare a span time (a TIMESTAMP without zone) with now() or current_timestamp. */
