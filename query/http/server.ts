@@ -60,7 +60,9 @@ export function createQueryServer({ context, metrics, isReady, sql, uiDir, acces
     const code = known?.code ?? (status < 500 ? 'invalid_argument' : 'internal');
     if (status >= 500 && !known) console.error(`query error: ${error.stack ?? error.message}`);
     if (known?.retryAfterSeconds !== undefined) reply.header('retry-after', String(known.retryAfterSeconds));
-    return reply.code(status).send({ error: { code, message: error.message } });
+    // An unexpected failure's text (DuckDB's, a stack) stays in the server log.
+    const message = status >= 500 && !known ? 'internal error; the server log has the details' : error.message;
+    return reply.code(status).send({ error: { code, message } });
   });
   return app;
 }

@@ -3,31 +3,46 @@ import { DucktraceError } from '../../core/errors.js';
 
 const NS_PER_MS = 1_000_000n;
 const HOUR_NS = 3_600_000_000_000n;
+/** Times and durations are 64-bit nanoseconds in storage: up to 2262-04-11, or about 292 years. */
+const MAX_NS = 2n ** 63n - 1n;
 
 export function invalid(parameter: string, message: string): DucktraceError {
   return new DucktraceError('invalid_argument', `parameter "${parameter}": ${message}`);
 }
 
-/** Unix nanoseconds as a decimal string, or an ISO 8601 / RFC 3339 date-time. */
+/** Unix nanoseconds as a decimal string, or an ISO 8601 / RFC 3339 date-time, from 1970 to 2262. */
 export function parseTime(value: string, parameter: string): bigint {
-  if (/^\d{1,19}$/.test(value)) return BigInt(value);
+  if (/^\d{1,19}$/.test(value)) return withinStorage(BigInt(value), value, parameter, 'a time');
   if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
     const ms = Date.parse(value);
     if (!Number.isNaN(ms)) {
       // Date keeps milliseconds only; take the sub-millisecond digits from the text.
       const fraction = /\.(\d+)/.exec(value)?.[1] ?? '';
       const subMs = BigInt((fraction.slice(3, 9) || '0').padEnd(6, '0'));
-      return BigInt(ms) * NS_PER_MS + (fraction.length > 3 ? subMs : 0n);
+      const ns = BigInt(ms) * NS_PER_MS + (fraction.length > 3 ? subMs : 0n);
+      if (ns < 0n) throw invalid(parameter, `"${value.slice(0, 64)}" is before 1970`);
+      return withinStorage(ns, value, parameter, 'a time');
     }
   }
   throw invalid(parameter, `"${value.slice(0, 64)}" is neither unix nanoseconds nor an ISO 8601 time`);
+}
+
+/** `ns` when storage's 64-bit nanoseconds hold it; else a 400 naming the parameter. */
+function withinStorage(ns: bigint, text: string, parameter: string, what: 'a time' | 'a duration'): bigint {
+  if (ns > MAX_NS) throw tooLarge(text, parameter, what);
+  return ns;
+}
+
+function tooLarge(text: string, parameter: string, what: 'a time' | 'a duration'): DucktraceError {
+  const bound = what === 'a time' ? '2262-04-11 (2^63-1 ns after 1970)' : 'about 292 years (2^63-1 ns)';
+  return invalid(parameter, `"${text.slice(0, 64)}" is too large: ${what} goes up to ${bound}`);
 }
 
 const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** Go-style durations ("250us", "100ms", "1.5s", "1m30s") or plain nanoseconds. */
 export function parseDuration(value: string, parameter: string): bigint {
-  if (/^\d{1,19}$/.test(value)) return BigInt(value);
+  if (/^\d{1,19}$/.test(value)) return withinStorage(BigInt(value), value, parameter, 'a duration');
   const parts = value.match(/(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)/g);
   if (!parts || parts.join('') !== value) {
     throw invalid(parameter, `"${value.slice(0, 64)}" is not a duration such as 250us, 100ms, 1.5s, 2m or 1h (or nanoseconds)`);
@@ -37,6 +52,7 @@ export function parseDuration(value: string, parameter: string): bigint {
     const [, number, unit] = /(\d+(?:\.\d+)?)(.+)/.exec(part)!;
     total += Number(number) * DURATION_UNITS[unit!]!;
   }
+  if (!Number.isFinite(total) || total >= Number(MAX_NS)) throw tooLarge(value, parameter, 'a duration');
   return BigInt(Math.round(total));
 }
 
