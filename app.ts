@@ -50,7 +50,7 @@ export interface Ducktrace {
 const SLOW_MAINTENANCE_SECONDS = 5;
 
 /** Settings only a restart applies. */
-const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpHttpPort', 'otlpGrpcPort', 'httpPort', 'walEnabled', 'storageMemoryMb', 'uiDir', 'writerConnections', 'memoryLimitMb', 'tlsCertFile', 'tlsKeyFile', 'maxConnections', 'idleTimeoutMs'];
+const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpHttpPort', 'otlpGrpcPort', 'httpPort', 'walEnabled', 'storageMemoryMb', 'uiDir', 'writerConnections', 'memoryLimitMb', 'sqlMaxBytes', 'sqlMemoryPercent', 'tlsCertFile', 'tlsKeyFile', 'maxConnections', 'idleTimeoutMs'];
 
 /** Beside the listeners' connections: DuckDB's files, the write-ahead log, Node.js itself. */
 const OTHER_OPEN_FILES = 128;

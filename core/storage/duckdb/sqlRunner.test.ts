@@ -199,6 +199,20 @@ describe('row cap', () => {
     small.close();
   });
 
+  test('the byte cap: the rows whose JSON fits, truncatedBy "bytes"; a row cap says "rows"', async () => {
+    const capped = new DuckDBSqlRunner(db, { timeoutMs: 5_000, maxRows: 1000, maxBytes: 1000, guard: allowEverything });
+    const answer = await capped.run({ sql: "SELECT repeat('x', 98) FROM range(100)" });
+    // Each row is ["xx...x"]: 102 characters, and a comma between rows.
+    assert.deepEqual([answer.rows.length, answer.truncated, answer.truncatedBy], [9, true, 'bytes']);
+    const one = await capped.run({ sql: "SELECT repeat('x', 5000)" });
+    assert.deepEqual([one.rows, one.truncatedBy], [[], 'bytes']);
+    const rows = await capped.run({ sql: 'SELECT * FROM range(100)', limit: 10 });
+    assert.deepEqual([rows.rows.length, rows.truncatedBy], [10, 'rows']);
+    const whole = await capped.run({ sql: 'SELECT * FROM range(10)' });
+    assert.deepEqual([whole.rows.length, whole.truncated, whole.truncatedBy], [10, false, undefined]);
+    capped.close();
+  });
+
   test('rows are streamed: an endless result is cut without being computed', async () => {
     const started = Date.now();
     const answer = await runner.run({ sql: 'SELECT range AS n, md5(range::VARCHAR) FROM range(1000000000000)', limit: 5 });

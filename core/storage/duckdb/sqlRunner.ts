@@ -502,7 +502,7 @@ export class DuckDBSqlRunner implements SqlRunner {
         while (this.running.size > 0 && !this.closed) {
           const used = await this.memoryInUse();
           if (used > this.memoryBound()) for (const statement of this.running) statement.interrupt(this.checkpoints > 0 ? 'checkpoint' : 'memory');
-          await new Promise((resolve) => setTimeout(resolve, MEMORY_WATCH_MS));
+          await pause(MEMORY_WATCH_MS);
         }
       } catch (error) {
         console.error(`ducktrace: watching DuckDB's memory for SQL statements stopped: ${(error as Error).message}`);
@@ -555,7 +555,7 @@ export class DuckDBSqlRunner implements SqlRunner {
       if (this.running.size > 0 && this.options.maxMemoryBytes !== undefined && (await this.memoryInUse()) > this.memoryBound()) {
         const statements = [...this.running];
         for (const statement of statements) statement.interrupt('checkpoint');
-        await Promise.race([Promise.all(statements.map((statement) => statement.settled())), new Promise((resolve) => setTimeout(resolve, CHECKPOINT_WAIT_MS))]);
+        await Promise.race([Promise.all(statements.map((statement) => statement.settled())), pause(CHECKPOINT_WAIT_MS)]);
       }
     } catch {
       // The checkpoint goes ahead: making room is a precaution.
@@ -575,7 +575,7 @@ export class DuckDBSqlRunner implements SqlRunner {
   private async acquire(sql: string): Promise<DuckDBConnection> {
     if (this.closed) throw new DucktraceError('shutting_down', 'the server is shutting down', 1);
     // A statement begun during a checkpoint could take the memory the checkpoint needs.
-    if (this.checkpoints > 0) await Promise.race([this.checkpointsDone, new Promise((resolve) => setTimeout(resolve, this.options.timeoutMs))]);
+    if (this.checkpoints > 0) await Promise.race([this.checkpointsDone, pause(this.options.timeoutMs)]);
     const idle = this.idle.pop();
     if (idle) return idle;
     if (this.created < this.poolSize) {
@@ -632,6 +632,11 @@ export class DuckDBSqlRunner implements SqlRunner {
       next.reject(this.explain(error, ''));
     });
   }
+}
+
+/** A pause that does not keep the process alive. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 const WIDE_INTEGERS: ReadonlySet<DuckDBTypeId> = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
