@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import type { FastifyInstance } from 'fastify';
-import { envName, spanLimitsOf, type Config } from './core/config.js';
+import { changedSettings, envName, settingsInForce, spanLimitsOf, type Config } from './core/config.js';
 import type { ConnectionPolicy } from './core/listeners/connectionPolicy.js';
 import { httpServerFactory } from './core/listeners/httpServer.js';
 import { openFileLimit } from './core/listeners/openFileLimit.js';
@@ -38,19 +38,24 @@ export type ServerConfig = Config & { sampling: SamplingConfig };
 export interface Ducktrace {
   ports: { otlpHttp: number; otlpGrpc: number; http: number };
   /**
-   * Applies what can change while running (sampling, tokens, allowed hosts and origins); returns the
-   * settings that need a restart. Throws ConfigError, changing nothing, when a tokens file cannot be loaded.
+   * Applies a reloaded configuration: sampling, and every changed setting the settings table marks
+   * `live`; the changed ones it marks `restart` keep their value in force until the next start. Throws
+   * ConfigError, changing nothing, when a tokens file cannot be loaded.
    */
-  reload(config: ServerConfig): string[];
+  reload(config: ServerConfig): ReloadResult;
   /** Stops accepting, stores everything already accepted (or leaves it in the write-ahead log), closes the database. */
   stop(): Promise<void>;
 }
 
+export interface ReloadResult {
+  /** Changed settings now in force. */
+  applied: Array<keyof Config>;
+  /** Changed settings that only a restart applies. */
+  needRestart: Array<keyof Config>;
+}
+
 /** A checkpoint or compaction taking this long is logged: writes may have waited for it. */
 const SLOW_MAINTENANCE_SECONDS = 5;
-
-/** Settings only a restart applies. */
-const RESTART_SETTINGS: ReadonlyArray<keyof Config> = ['dataDir', 'host', 'otlpHttpPort', 'otlpGrpcPort', 'httpPort', 'walEnabled', 'storageMemoryMb', 'uiDir', 'writerConnections', 'memoryLimitMb', 'sqlMaxBytes', 'sqlMemoryPercent', 'tlsCertFile', 'tlsKeyFile', 'maxConnections', 'idleTimeoutMs'];
 
 /** Beside the listeners' connections: DuckDB's files, the write-ahead log, Node.js itself. */
 const OTHER_OPEN_FILES = 128;
@@ -68,6 +73,8 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   const builtInHosts = [config.host, hostname()];
   let hosts = hostPolicy(config.allowedHosts, builtInHosts);
   let corsOrigins: ReadonlySet<string> = new Set(listSetting(config.corsOrigins));
+  /** Settings changed by a reload that wait for a restart. */
+  let pendingRestart: Array<keyof Config> = [];
 
   const db = await Database.open(config.dataDir, config.storageMemoryMb);
   const recovery = new StorageRecovery(db, log);
@@ -102,7 +109,9 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   const reader = await DuckDBTraceReader.create(db, config.queryTimeoutMs);
   const countStored = metrics.counter('ducktrace_spans_stored_total', 'Spans committed to storage.');
   const flushSeconds = metrics.histogram('ducktrace_flush_seconds', 'Time to commit one batch to storage.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
-  const batcher = new SpanBatcher(writer, { ...config, concurrentFlushes: writer.parallelism, health: db.health }, (spans, elapsedMs) => {
+  // The components below read these option objects as they work, so a reload changes them in place.
+  const batcherOptions = { ...config, concurrentFlushes: writer.parallelism, health: db.health };
+  const batcher = new SpanBatcher(writer, batcherOptions, (spans, elapsedMs) => {
     countStored(spans);
     flushSeconds(elapsedMs / 1000);
   });
@@ -149,21 +158,23 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   metrics.gauge('ducktrace_memory_limit_bytes', 'JavaScript memory in use past which exports are refused (memoryLimitMb).', () => memory.limitBytes);
   metrics.gauge('ducktrace_memory_limit_collections_total', 'Garbage collections the memory limit asked for before refusing an export.', () => memory.collections);
   metrics.gauge('ducktrace_memory_in_use_bytes', 'JavaScript memory in use as the memory limit counts it: heap, garbage included, and buffers.', javascriptMemoryInUse);
-  const ingest = new TraceIngest(stage, batcher, wal, spanLimitsOf(config), memory, metrics);
+  const spanLimits = spanLimitsOf(config);
+  const ingest = new TraceIngest(stage, batcher, wal, spanLimits, memory, metrics);
 
   let ready = false;
   const otlpHttp = createOtlpHttpServer(ingest, { maxBodyBytes: config.maxBodyBytes, serverFactory: httpServerFactory(connections('otlp_http')) });
   requireWriteTokenHttp(otlpHttp, () => tokens.write);
   const grpc = createOtlpGrpcServer(ingest, { maxBodyBytes: config.maxBodyBytes });
   const executor = new DuckDBQueryExecutor(db, config.queryTimeoutMs);
-  const sql = new DuckDBSqlRunner(db, {
+  const sqlOptions = {
     timeoutMs: config.queryTimeoutMs,
     maxRows: config.sqlMaxRows,
     maxBytes: config.sqlMaxBytes,
     maxMemoryBytes: (config.storageMemoryMb * 2 ** 20 * config.sqlMemoryPercent) / 100,
     checkpointMemoryBytes: (config.storageMemoryMb * 2 ** 20) / 2,
     guard: checkReadOnlyStatement,
-  });
+  };
+  const sql = new DuckDBSqlRunner(db, sqlOptions);
   const query = createQueryServer({
     context: { reader, executor, calls: writer, limits: config },
     metrics,
@@ -175,6 +186,7 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
     sql,
     uiDir: resolveUiDir(config.uiDir),
     access: { readTokens: () => tokens.read, hosts: () => hosts, corsOrigins: () => corsOrigins },
+    status: () => ({ settings: settingsInForce(config), pendingRestart }),
     serverFactory: httpServerFactory(connections('query')),
   });
 
@@ -212,12 +224,23 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
     log(`query listening on ${url(config.host, httpPort, tls !== null)}`);
     warnOfExposure(config, tokens, log);
     ready = true;
-    const reload = (next: ServerConfig): string[] => {
+    const reload = (next: ServerConfig): ReloadResult => {
       tokens.update(next);
-      hosts = hostPolicy(next.allowedHosts, builtInHosts);
-      corsOrigins = new Set(listSetting(next.corsOrigins));
+      const { live, restart } = changedSettings(config, next);
+      // `config` is the configuration in force (the query routes read their limits from it).
+      for (const key of live) (config as unknown as Record<string, unknown>)[key] = next[key];
+      hosts = hostPolicy(config.allowedHosts, builtInHosts);
+      corsOrigins = new Set(listSetting(config.corsOrigins));
       stage.reconfigure(next.sampling);
-      return RESTART_SETTINGS.filter((key) => next[key] !== config[key]);
+      Object.assign(batcherOptions, { flushMaxSpans: config.flushMaxSpans, flushIntervalMs: config.flushIntervalMs, maxQueuedSpans: config.maxQueuedSpans });
+      Object.assign(sqlOptions, { timeoutMs: config.queryTimeoutMs, maxRows: config.sqlMaxRows, maxBytes: config.sqlMaxBytes });
+      executor.timeoutMs = config.queryTimeoutMs;
+      reader.timeoutMs = config.queryTimeoutMs;
+      Object.assign(spanLimits, spanLimitsOf(config));
+      wal?.reconfigure({ segmentBytes: config.walSegmentBytes, maxDiskBytes: config.walMaxBytes, groupCommitMs: config.walGroupCommitMs });
+      // Those keep the value they started with, so they differ from the file until the next start.
+      pendingRestart = restart;
+      return { applied: live, needRestart: restart };
     };
     return { ports: { otlpHttp: otlpHttpPort, otlpGrpc: otlpGrpcPort, http: httpPort }, reload, stop: closeAll };
   } catch (error) {

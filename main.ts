@@ -5,7 +5,7 @@
 import { existsSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_UI_DIR, resolveUiDir, startDucktrace, type ServerConfig } from './app.js';
+import { DEFAULT_UI_DIR, resolveUiDir, startDucktrace, type ReloadResult, type ServerConfig } from './app.js';
 import { ConfigError, describeSettings, loadConfig } from './core/config.js';
 import { DamagedDatabaseError, DataDirectoryLockedError } from './core/storage/duckdb/database.js';
 import { parseSamplingConfig } from './collector/sampling/samplingConfig.js';
@@ -39,14 +39,17 @@ try {
   const server = await startDucktrace(config);
 
   const reload = (why: string): void => {
-    let needRestart: string[];
+    let result: ReloadResult;
     try {
-      needRestart = server.reload(readConfig());
+      result = server.reload(readConfig());
     } catch (error) {
       console.error(`ducktrace: configuration reload (${why}) refused, the previous configuration stays in force: ${(error as Error).message}`);
       return;
     }
-    console.log(`ducktrace: configuration reloaded (${why})${needRestart.length > 0 ? `; ${needRestart.join(', ')} change only at restart` : ''}`);
+    console.log(`ducktrace: configuration reloaded (${why}); ${result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'no setting changed'}`);
+    if (result.needRestart.length > 0) {
+      console.warn(`ducktrace: ${result.needRestart.join(', ')} changed in the configuration but take effect only at a restart; the values in force stay until then`);
+    }
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
   const configPath = process.env.DUCKTRACE_CONFIG;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, envName, loadConfig } from './config.js';
+import { changedSettings, ConfigError, describeSettings, envName, loadConfig, settingsInForce } from './config.js';
 
 const file = (name: string, text: string): string => {
   const path = join(mkdtempSync(join(tmpdir(), 'ducktrace-config-')), name);
@@ -50,4 +50,27 @@ test('true/false settings, and the sampling section passed through for the colle
   assert.equal(config.walEnabled, false);
   assert.deepEqual(config.sampling, { head: { ratio: 0.5 } });
   assert.equal(loadConfig({}).sampling, undefined);
+});
+
+test('a reload sorts changed settings by when they take effect, as the settings table says', () => {
+  const running = loadConfig({});
+  const next = loadConfig({ DUCKTRACE_MAX_SEARCH_LIMIT: '10', DUCKTRACE_HTTP_PORT: '9999', DUCKTRACE_SQL_MAX_ROWS: '5' });
+  assert.deepEqual(changedSettings(running, next), { live: ['maxSearchLimit', 'sqlMaxRows'], restart: ['httpPort'] });
+  assert.deepEqual(changedSettings(running, loadConfig({})), { live: [], restart: [] });
+});
+
+test('the settings in force show tokens only as set', () => {
+  const shown = settingsInForce(loadConfig({ DUCKTRACE_READ_TOKENS: 'a-read-token-0123456789' }));
+  assert.equal(shown.readTokens, '(set)');
+  assert.equal(shown.writeTokens, '');
+  assert.equal(shown.maxSearchLimit, 1000);
+  assert.ok(!JSON.stringify(shown).includes('a-read-token'));
+});
+
+test('docs/configuration.md lists every setting with when it applies, as the settings table says', () => {
+  const page = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
+  const documented = new Map([...page.matchAll(/^\| `(DUCKTRACE_\w+)` \| `(\w+)` \| [^|]* \| (live|restart) \|/gm)].map((m) => [m[2]!, { env: m[1]!, applies: m[3]! }]));
+  for (const setting of describeSettings()) {
+    assert.deepEqual(documented.get(setting.key), { env: setting.env, applies: setting.applies }, `${setting.key} in docs/configuration.md`);
+  }
 });

@@ -76,55 +76,62 @@ export interface LoadedConfig extends Config {
   sampling: unknown;
 }
 
-type Setting =
+/**
+ * When a changed value takes effect: `live` at a reload (SIGHUP or the config file changing), `restart`
+ * only when the server starts again (a reload says so and keeps the value in force).
+ */
+export type Applies = 'live' | 'restart';
+
+type Setting = { applies: Applies } & (
   | { type: 'string'; default: string }
   | { type: 'bool'; default: boolean }
-  | { type: 'int'; default: number; min: number; max: number };
+  | { type: 'int'; default: number; min: number; max: number }
+);
 
 const PORT = { type: 'int', min: 0, max: 65535 } as const;
 const MIB = 1024 * 1024;
 
 const SETTINGS: { [K in keyof Config]: Setting } = {
-  dataDir: { type: 'string', default: './data' },
-  host: { type: 'string', default: '127.0.0.1' },
-  otlpHttpPort: { ...PORT, default: 4318 },
-  otlpGrpcPort: { ...PORT, default: 4317 },
-  httpPort: { ...PORT, default: 16686 },
-  maxBodyBytes: { type: 'int', default: 64 * MIB, min: 1024, max: 1024 * MIB },
-  flushMaxSpans: { type: 'int', default: 20_000, min: 1, max: 1_000_000 },
-  flushIntervalMs: { type: 'int', default: 200, min: 1, max: 60_000 },
-  maxQueuedSpans: { type: 'int', default: 200_000, min: 1, max: 100_000_000 },
-  queryTimeoutMs: { type: 'int', default: 10_000, min: 10, max: 600_000 },
-  maxQueryRangeHours: { type: 'int', default: 24 * 7, min: 1, max: 24 * 3660 },
-  maxSearchLimit: { type: 'int', default: 1000, min: 1, max: 100_000 },
-  sqlMaxRows: { type: 'int', default: 10_000, min: 1, max: 1_000_000 },
-  sqlMaxBytes: { type: 'int', default: 16 * MIB, min: 1024, max: 1024 * MIB },
-  sqlMemoryPercent: { type: 'int', default: 75, min: 10, max: 95 },
-  walEnabled: { type: 'bool', default: true },
-  walSegmentBytes: { type: 'int', default: 64 * MIB, min: 64 * 1024, max: 1024 * MIB },
-  walMaxBytes: { type: 'int', default: 1024 * MIB, min: 64 * 1024, max: 1024 * 1024 * MIB },
-  walGroupCommitMs: { type: 'int', default: 2, min: 0, max: 1000 },
-  uiDir: { type: 'string', default: '' },
-  storageMemoryMb: { type: 'int', default: 1024, min: 128, max: 1024 * 1024 },
-  writerConnections: { type: 'int', default: 4, min: 1, max: 32 },
-  memoryLimitMb: { type: 'int', default: 1536, min: 64, max: 1024 * 1024 },
-  writeTokens: { type: 'string', default: '' },
-  writeTokensFile: { type: 'string', default: '' },
-  readTokens: { type: 'string', default: '' },
-  readTokensFile: { type: 'string', default: '' },
-  tlsCertFile: { type: 'string', default: '' },
-  tlsKeyFile: { type: 'string', default: '' },
-  corsOrigins: { type: 'string', default: '' },
-  allowedHosts: { type: 'string', default: '' },
-  maxConnections: { type: 'int', default: 256, min: 1, max: 1_000_000 },
-  idleTimeoutMs: { type: 'int', default: 60_000, min: 100, max: 3_600_000 },
-  maxSpansPerRequest: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxSpansPerRequest, min: 1, max: 100_000_000 },
-  maxAttributes: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributes, min: 1, max: 100_000 },
-  maxAttributeKeyLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeKeyLength, min: 1, max: 1 * MIB },
-  maxAttributeValueLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeValueLength, min: 1, max: 16 * MIB },
-  maxValueDepth: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxValueDepth, min: 1, max: 64 },
-  maxEventsPerSpan: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxEventsPerSpan, min: 0, max: 1_000_000 },
-  maxLinksPerSpan: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxLinksPerSpan, min: 0, max: 1_000_000 },
+  dataDir: { type: 'string', default: './data', applies: 'restart' },
+  host: { type: 'string', default: '127.0.0.1', applies: 'restart' },
+  otlpHttpPort: { ...PORT, default: 4318, applies: 'restart' },
+  otlpGrpcPort: { ...PORT, default: 4317, applies: 'restart' },
+  httpPort: { ...PORT, default: 16686, applies: 'restart' },
+  maxBodyBytes: { type: 'int', default: 64 * MIB, min: 1024, max: 1024 * MIB, applies: 'restart' },
+  flushMaxSpans: { type: 'int', default: 20_000, min: 1, max: 1_000_000, applies: 'live' },
+  flushIntervalMs: { type: 'int', default: 200, min: 1, max: 60_000, applies: 'live' },
+  maxQueuedSpans: { type: 'int', default: 200_000, min: 1, max: 100_000_000, applies: 'live' },
+  queryTimeoutMs: { type: 'int', default: 10_000, min: 10, max: 600_000, applies: 'live' },
+  maxQueryRangeHours: { type: 'int', default: 24 * 7, min: 1, max: 24 * 3660, applies: 'live' },
+  maxSearchLimit: { type: 'int', default: 1000, min: 1, max: 100_000, applies: 'live' },
+  sqlMaxRows: { type: 'int', default: 10_000, min: 1, max: 1_000_000, applies: 'live' },
+  sqlMaxBytes: { type: 'int', default: 16 * MIB, min: 1024, max: 1024 * MIB, applies: 'live' },
+  sqlMemoryPercent: { type: 'int', default: 75, min: 10, max: 95, applies: 'restart' },
+  walEnabled: { type: 'bool', default: true, applies: 'restart' },
+  walSegmentBytes: { type: 'int', default: 64 * MIB, min: 64 * 1024, max: 1024 * MIB, applies: 'live' },
+  walMaxBytes: { type: 'int', default: 1024 * MIB, min: 64 * 1024, max: 1024 * 1024 * MIB, applies: 'live' },
+  walGroupCommitMs: { type: 'int', default: 2, min: 0, max: 1000, applies: 'live' },
+  uiDir: { type: 'string', default: '', applies: 'restart' },
+  storageMemoryMb: { type: 'int', default: 1024, min: 128, max: 1024 * 1024, applies: 'restart' },
+  writerConnections: { type: 'int', default: 4, min: 1, max: 32, applies: 'restart' },
+  memoryLimitMb: { type: 'int', default: 1536, min: 64, max: 1024 * 1024, applies: 'restart' },
+  writeTokens: { type: 'string', default: '', applies: 'live' },
+  writeTokensFile: { type: 'string', default: '', applies: 'live' },
+  readTokens: { type: 'string', default: '', applies: 'live' },
+  readTokensFile: { type: 'string', default: '', applies: 'live' },
+  tlsCertFile: { type: 'string', default: '', applies: 'restart' },
+  tlsKeyFile: { type: 'string', default: '', applies: 'restart' },
+  corsOrigins: { type: 'string', default: '', applies: 'live' },
+  allowedHosts: { type: 'string', default: '', applies: 'live' },
+  maxConnections: { type: 'int', default: 256, min: 1, max: 1_000_000, applies: 'restart' },
+  idleTimeoutMs: { type: 'int', default: 60_000, min: 100, max: 3_600_000, applies: 'restart' },
+  maxSpansPerRequest: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxSpansPerRequest, min: 1, max: 100_000_000, applies: 'live' },
+  maxAttributes: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributes, min: 1, max: 100_000, applies: 'live' },
+  maxAttributeKeyLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeKeyLength, min: 1, max: 1 * MIB, applies: 'live' },
+  maxAttributeValueLength: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxAttributeValueLength, min: 1, max: 16 * MIB, applies: 'live' },
+  maxValueDepth: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxValueDepth, min: 1, max: 64, applies: 'live' },
+  maxEventsPerSpan: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxEventsPerSpan, min: 0, max: 1_000_000, applies: 'live' },
+  maxLinksPerSpan: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxLinksPerSpan, min: 0, max: 1_000_000, applies: 'live' },
 };
 
 export class ConfigError extends Error {}
@@ -206,8 +213,27 @@ export function spanLimitsOf(config: Config): SpanLimits {
 }
 
 /** Settings with their variables and defaults, for the README and `--help`. */
-export function describeSettings(): Array<{ key: string; env: string; default: string | number | boolean }> {
-  return Object.entries(SETTINGS).map(([key, setting]) => ({ key, env: envName(key), default: setting.default }));
+export function describeSettings(): Array<{ key: string; env: string; default: string | number | boolean; applies: Applies }> {
+  return Object.entries(SETTINGS).map(([key, setting]) => ({ key, env: envName(key), default: setting.default, applies: setting.applies }));
+}
+
+/** The settings whose value differs between the configuration in force and `next`, by when each takes effect. */
+export function changedSettings(running: Config, next: Config): Record<Applies, Array<keyof Config>> {
+  const changed: Record<Applies, Array<keyof Config>> = { live: [], restart: [] };
+  for (const [key, setting] of Object.entries(SETTINGS) as Array<[keyof Config, Setting]>) {
+    if (running[key] !== next[key]) changed[setting.applies].push(key);
+  }
+  return changed;
+}
+
+/** Settings whose values are secrets: shown only as set or not. */
+const SECRET_SETTINGS: ReadonlySet<keyof Config> = new Set(['writeTokens', 'readTokens']);
+
+/** Every setting's value in force, secrets replaced by whether they are set. */
+export function settingsInForce(config: Config): Record<string, string | number | boolean> {
+  return Object.fromEntries(
+    (Object.keys(SETTINGS) as Array<keyof Config>).map((key) => [key, SECRET_SETTINGS.has(key) ? (config[key] === '' ? '' : '(set)') : config[key]]),
+  );
 }
 
 /** The token, TLS, origin and host settings, checked together; throws ConfigError naming the setting. */

@@ -128,9 +128,9 @@ export function segmentFileName(firstId: bigint): string {
 
 export class WriteAheadLog {
   private readonly dir: string;
-  private readonly segmentBytes: number;
-  private readonly maxDiskBytes: number;
-  private readonly groupCommitMs: number;
+  private segmentBytes: number;
+  private maxDiskBytes: number;
+  private groupCommitMs: number;
 
   /** All segments in id order; the last is the one being written. */
   private readonly segments: Segment[] = [];
@@ -142,7 +142,8 @@ export class WriteAheadLog {
   private pendingBytes = 0;
   private inFlightBytes = 0;
   private flushing: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  /** Cancels the pending group commit's timer. */
+  private timer: (() => void) | null = null;
   /** Set after a failed write or fsync: the next commit goes to a fresh segment. */
   private mustRoll = false;
   private closing = false;
@@ -156,12 +157,23 @@ export class WriteAheadLog {
 
   private constructor(options: WalOptions) {
     this.dir = options.dir;
-    this.segmentBytes = options.segmentBytes ?? WAL_DEFAULTS.segmentBytes;
-    this.maxDiskBytes = options.maxDiskBytes ?? WAL_DEFAULTS.maxDiskBytes;
-    this.groupCommitMs = options.groupCommitMs ?? WAL_DEFAULTS.groupCommitMs;
-    for (const [name, value] of [['segmentBytes', this.segmentBytes], ['maxDiskBytes', this.maxDiskBytes], ['groupCommitMs', this.groupCommitMs]] as const) {
+    this.segmentBytes = WAL_DEFAULTS.segmentBytes;
+    this.maxDiskBytes = WAL_DEFAULTS.maxDiskBytes;
+    this.groupCommitMs = WAL_DEFAULTS.groupCommitMs;
+    this.reconfigure(options);
+  }
+
+  /** New bounds for what comes next (a configuration reload); records already written stay where they are. */
+  reconfigure(options: Pick<WalOptions, 'segmentBytes' | 'maxDiskBytes' | 'groupCommitMs'>): void {
+    const next = {
+      segmentBytes: options.segmentBytes ?? this.segmentBytes,
+      maxDiskBytes: options.maxDiskBytes ?? this.maxDiskBytes,
+      groupCommitMs: options.groupCommitMs ?? this.groupCommitMs,
+    };
+    for (const [name, value] of Object.entries(next)) {
       if (!Number.isFinite(value) || value < 0) throw new RangeError(`WAL ${name} must be a non-negative number, got ${value}`);
     }
+    ({ segmentBytes: this.segmentBytes, maxDiskBytes: this.maxDiskBytes, groupCommitMs: this.groupCommitMs } = next);
   }
 
   /**
@@ -369,22 +381,22 @@ export class WriteAheadLog {
       return;
     }
     if (this.timer) return;
-    this.timer =
-      this.groupCommitMs > 0
-        ? setTimeout(() => {
-            this.timer = null;
-            this.startCommit();
-          }, this.groupCommitMs)
-        : setImmediate(() => {
-            this.timer = null;
-            this.startCommit();
-          });
+    const fire = (): void => {
+      this.timer = null;
+      this.startCommit();
+    };
+    // The timer keeps its own way to be cancelled: groupCommitMs may change before it fires.
+    if (this.groupCommitMs > 0) {
+      const timeout = setTimeout(fire, this.groupCommitMs);
+      this.timer = () => clearTimeout(timeout);
+    } else {
+      const immediate = setImmediate(fire);
+      this.timer = () => clearImmediate(immediate);
+    }
   }
 
   private clearTimer(): void {
-    if (!this.timer) return;
-    if (this.groupCommitMs > 0) clearTimeout(this.timer as NodeJS.Timeout);
-    else clearImmediate(this.timer as NodeJS.Immediate);
+    this.timer?.();
     this.timer = null;
   }
 

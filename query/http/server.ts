@@ -13,6 +13,7 @@ import { jaegerV3Routes } from './routes/jaegerV3.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { servicesRoutes } from './routes/services.js';
 import { sqlRoutes } from './routes/sql.js';
+import { statusRoutes, type ConfigStatus } from './routes/status.js';
 import { tracesRoutes } from './routes/traces.js';
 import { isUiPageRequest, sendUiNotFound, uiRoutes } from './routes/ui.js';
 
@@ -28,9 +29,11 @@ export interface QueryServerOptions {
   access: QueryAccess;
   /** The Node.js server under the app (TLS, connection limits); fastify's own when absent. */
   serverFactory?: FastifyServerFactory;
+  /** The settings in force, for GET /api/v1/status/config. */
+  status: () => ConfigStatus;
 }
 
-export function createQueryServer({ context, metrics, isReady, sql, uiDir, access, serverFactory }: QueryServerOptions): FastifyInstance {
+export function createQueryServer({ context, metrics, isReady, sql, uiDir, access, serverFactory, status }: QueryServerOptions): FastifyInstance {
   const app = Fastify({ logger: false, serverFactory });
   closeConnectionsWhenClosing(app);
   // The health checks and the UI's files open without a token: probes need them, and the UI asks for it.
@@ -44,6 +47,7 @@ export function createQueryServer({ context, metrics, isReady, sql, uiDir, acces
   app.register(jaegerV3Routes, { context });
   app.register(jaegerMetricsRoutes, { context });
   app.register(sqlRoutes, { sql });
+  app.register(statusRoutes, { status });
   app.register(async (ui) => {
     ui.addHook('onRoute', (route) => void publicRoutes.add(route.url));
     await ui.register(uiRoutes, { uiDir });

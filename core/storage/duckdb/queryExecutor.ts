@@ -21,7 +21,8 @@ export class DuckDBQueryExecutor implements QueryExecutor {
 
   constructor(
     private readonly db: Database,
-    private readonly timeoutMs: number,
+    /** Each query's time limit; a reload may change it, for the queries that start after. */
+    public timeoutMs: number,
     private readonly poolSize = 4,
   ) {}
 

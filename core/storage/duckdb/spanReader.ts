@@ -31,7 +31,8 @@ export class DuckDBTraceReader implements TraceReader {
   private constructor(
     private readonly db: Database,
     private readonly connection: DuckDBConnection,
-    private readonly timeoutMs: number,
+    /** Each read's time limit; a reload may change it, for the reads that start after. */
+    public timeoutMs: number,
   ) {}
 
   static async create(db: Database, timeoutMs = 10_000): Promise<DuckDBTraceReader> {

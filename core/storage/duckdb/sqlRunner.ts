@@ -272,7 +272,6 @@ export class DuckDBSqlRunner implements SqlRunner {
   private endCheckpoints: () => void = () => undefined;
   private readonly poolSize: number;
   private readonly maxWaiting: number;
-  private readonly maxBytes: number;
 
   constructor(
     private readonly db: Database,
@@ -280,7 +279,6 @@ export class DuckDBSqlRunner implements SqlRunner {
   ) {
     this.poolSize = options.poolSize ?? 2;
     this.maxWaiting = options.maxWaiting ?? 32;
-    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   }
 
   get maxRows(): number {
@@ -342,7 +340,7 @@ export class DuckDBSqlRunner implements SqlRunner {
     const columns = Array.from({ length: result.columnCount }, (_, i) => ({ name: result.columnName(i), type: result.columnType(i).toString() }));
     let truncatedBy: SqlTruncation | undefined;
     let failure: DucktraceError | undefined;
-    const maxBytes = this.maxBytes;
+    const maxBytes = this.options.maxBytes ?? DEFAULT_MAX_BYTES;
     const failureOf = (error: unknown): DucktraceError => this.failure(error, statement, request.sql);
     async function* batches(): AsyncGenerator<SqlRow[]> {
       let chunk = first;
