@@ -10,6 +10,7 @@ import type { ConnectionPolicy } from './core/listeners/connectionPolicy.js';
 import { httpServerFactory } from './core/listeners/httpServer.js';
 import { openFileLimit } from './core/listeners/openFileLimit.js';
 import { TlsFiles } from './core/listeners/tlsFiles.js';
+import { logger as processLogger, type Logger } from './core/logger.js';
 import { AccessTokens } from './core/security/accessTokens.js';
 import { hostPolicy, isLoopbackAddress, listSetting } from './core/security/hostPolicy.js';
 import { Metrics } from './core/metrics.js';
@@ -60,12 +61,12 @@ const SLOW_MAINTENANCE_SECONDS = 5;
 /** Beside the listeners' connections: DuckDB's files, the write-ahead log, Node.js itself. */
 const OTHER_OPEN_FILES = 128;
 
-export async function startDucktrace(config: ServerConfig, log: (line: string) => void = console.log): Promise<Ducktrace> {
+export async function startDucktrace(config: ServerConfig, logger: Logger = processLogger): Promise<Ducktrace> {
   // Read first: a missing certificate or tokens file stops the start before anything is opened.
-  const tokens = new AccessTokens(config, log);
+  const tokens = new AccessTokens(config, logger.child({ component: 'tokens' }));
   let tls: TlsFiles | null;
   try {
-    tls = config.tlsCertFile === '' ? null : new TlsFiles(config.tlsCertFile, config.tlsKeyFile, log);
+    tls = config.tlsCertFile === '' ? null : new TlsFiles(config.tlsCertFile, config.tlsKeyFile, logger.child({ component: 'tls' }));
   } catch (error) {
     tokens.close();
     throw error;
@@ -77,7 +78,8 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   let pendingRestart: Array<keyof Config> = [];
 
   const db = await Database.open(config.dataDir, config.storageMemoryMb);
-  const recovery = new StorageRecovery(db, log);
+  const storageLog = logger.child({ component: 'storage' });
+  const recovery = new StorageRecovery(db, storageLog);
   const metrics = new Metrics();
   const countRefused = metrics.counter('ducktrace_connections_refused_total', 'Connections closed at once because their listener held maxConnections.');
   const connections = (listener: string): ConnectionPolicy => ({
@@ -100,8 +102,8 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
     connections: config.writerConnections,
     onMaintenance: (operation, seconds) => {
       maintenanceSeconds[operation](seconds);
-      if (operation === 'write_alone') log(`ducktrace: a batch ran DuckDB out of memory beside others and was written alone in ${seconds.toFixed(1)} s; storageMemoryMb may be too small for this load`);
-      else if (seconds >= SLOW_MAINTENANCE_SECONDS) log(`ducktrace: a storage ${operation} took ${seconds.toFixed(1)} s`);
+      if (operation === 'write_alone') storageLog.warn({ operation, seconds }, `ducktrace: a batch ran DuckDB out of memory beside others and was written alone in ${seconds.toFixed(1)} s; storageMemoryMb may be too small for this load`);
+      else if (seconds >= SLOW_MAINTENANCE_SECONDS) storageLog.warn({ operation, seconds }, `ducktrace: a storage ${operation} took ${seconds.toFixed(1)} s`);
     },
     // SQL statements make room for each checkpoint (the runner is made below; no checkpoint comes before it).
     beforeCheckpoint: () => sql.yieldToCheckpoint(),
@@ -125,6 +127,7 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
 
   const countCorruption = metrics.counter('ducktrace_wal_corruptions_total', 'Damaged stretches of write-ahead log segments skipped at start.');
   const countSkippedBytes = metrics.counter('ducktrace_wal_skipped_bytes_total', 'Bytes of damaged write-ahead log records skipped at start.');
+  const walLog = logger.child({ component: 'wal' });
   const opened = config.walEnabled
     ? await WriteAheadLog.open({
         dir: join(config.dataDir, 'wal'),
@@ -134,7 +137,7 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
         onCorruption: (message, skippedBytes) => {
           countCorruption();
           countSkippedBytes(skippedBytes);
-          log(`ducktrace: WRITE-AHEAD LOG CORRUPTION: ${message}; every intact record before and after it is recovered`);
+          walLog.warn({ skippedBytes }, `ducktrace: WRITE-AHEAD LOG CORRUPTION: ${message}; every intact record before and after it is recovered`);
         },
       })
     : null;
@@ -144,16 +147,16 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
     metrics.gauge('ducktrace_wal_compressed_bytes_total', 'Bytes appended to the write-ahead log after lz4 compression.', () => wal.compressedBytes);
     metrics.gauge('ducktrace_wal_disk_bytes', 'Disk used by write-ahead log segments.', () => wal.diskBytes);
   }
-  const stage = new SamplingStage(config.sampling, batcher, wal, reader, metrics, log);
+  const stage = new SamplingStage(config.sampling, batcher, wal, reader, metrics, logger.child({ component: 'pipeline' }));
   if (opened && opened.recovered.length > 0) {
-    log(`write-ahead log: replaying ${opened.recovered.length} records (${opened.recovered.reduce((n, r) => n + r.spans.length, 0)} spans) not yet stored`);
+    walLog.info(`write-ahead log: replaying ${opened.recovered.length} records (${opened.recovered.reduce((n, r) => n + r.spans.length, 0)} spans) not yet stored`);
     // Exports are taken meanwhile; the replay commits once it knows what storage holds.
-    void stage.replay(opened.recovered).catch((error: Error) => log(`ducktrace: the write-ahead log replay stopped: ${error.message}; its records stay in the log`));
+    void stage.replay(opened.recovered).catch((error: Error) => walLog.error({ err: error }, `ducktrace: the write-ahead log replay stopped: ${error.message}; its records stay in the log`));
   }
   stage.start();
   const memory = new MemoryLimiter(effectiveMemoryLimitBytes(config.memoryLimitMb));
   if (memory.limitBytes < config.memoryLimitMb * 2 ** 20) {
-    log(`memoryLimitMb ${config.memoryLimitMb} is lowered to ${Math.round(memory.limitBytes / 2 ** 20)} MiB, 75% of the JavaScript heap limit; raise DUCKTRACE_HEAP_MEMORY_MB to allow more`);
+    logger.warn(`memoryLimitMb ${config.memoryLimitMb} is lowered to ${Math.round(memory.limitBytes / 2 ** 20)} MiB, 75% of the JavaScript heap limit; raise DUCKTRACE_HEAP_MEMORY_MB to allow more`);
   }
   metrics.gauge('ducktrace_memory_limit_bytes', 'JavaScript memory in use past which exports are refused (memoryLimitMb).', () => memory.limitBytes);
   metrics.gauge('ducktrace_memory_limit_collections_total', 'Garbage collections the memory limit asked for before refusing an export.', () => memory.collections);
@@ -181,7 +184,8 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
     isReady: () => {
       if (!ready) return 'starting or shutting down';
       const storage = db.health.state;
-      return storage.healthy ? true : `storage cannot write: ${storage.reason}`;
+      if (!storage.healthy) return `storage cannot write: ${storage.reason}`;
+      return wal?.failing ? `the write-ahead log cannot write: ${wal.failing}` : true;
     },
     sql,
     uiDir: resolveUiDir(config.uiDir),
@@ -206,23 +210,21 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
     await recovery.stop();
     await writer.close();
     // With storage failing, DuckDB's own write-ahead log keeps what the checkpoint would have written.
-    await db.checkpoint().catch((error: Error) => log(`ducktrace: the checkpoint at shutdown failed (${error.message}); the next start replays DuckDB's write-ahead log`));
+    await db.checkpoint().catch((error: Error) => storageLog.warn(`ducktrace: the checkpoint at shutdown failed (${error.message}); the next start replays DuckDB's write-ahead log`));
     reader.close();
     executor.close();
     db.close();
   };
 
   try {
-    const otlpHttpPort = await listen(otlpHttp, config.host, config.otlpHttpPort);
+    const otlpHttpPort = await listen(otlpHttp, 'otlp-http', config.host, config.otlpHttpPort, tls !== null);
     started.http.push(otlpHttp);
-    log(`otlp-http listening on ${url(config.host, otlpHttpPort, tls !== null)}`);
     started.grpc = await listenGrpc(grpc, { host: config.host, port: config.otlpGrpcPort, ...connections('otlp_grpc'), interceptors: [requireWriteTokenGrpc(() => tokens.write)] });
     const otlpGrpcPort = started.grpc.port;
-    log(`otlp-grpc listening on ${url(config.host, otlpGrpcPort, tls !== null)}`);
-    const httpPort = await listen(query, config.host, config.httpPort);
+    logger.child({ component: 'otlp-grpc' }).info(`otlp-grpc listening on ${url(config.host, otlpGrpcPort, tls !== null)}`);
+    const httpPort = await listen(query, 'query', config.host, config.httpPort, tls !== null);
     started.http.push(query);
-    log(`query listening on ${url(config.host, httpPort, tls !== null)}`);
-    warnOfExposure(config, tokens, log);
+    warnOfExposure(config, tokens, logger);
     ready = true;
     const reload = (next: ServerConfig): ReloadResult => {
       tokens.update(next);
@@ -249,8 +251,10 @@ export async function startDucktrace(config: ServerConfig, log: (line: string) =
   }
 }
 
-async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
-  await app.listen({ host, port });
+/** Listens, and logs `<name> listening on <url>` for each address (fastify's own line, in our words). */
+async function listen(app: FastifyInstance, name: string, host: string, port: number, secure: boolean): Promise<number> {
+  // fastify's URL says http: the TLS server under it comes from the server factory, not its `https` option.
+  await app.listen({ host, port, listenTextResolver: (address) => `${name} listening on ${secure ? address.replace(/^http:/, 'https:') : address}` });
   return (app.server.address() as AddressInfo).port;
 }
 
@@ -259,18 +263,18 @@ function url(host: string, port: number, secure: boolean): string {
 }
 
 /** One loud line for each way the configuration leaves the server open to whoever reaches it. */
-function warnOfExposure(config: Config, tokens: AccessTokens, log: (line: string) => void): void {
+function warnOfExposure(config: Config, tokens: AccessTokens, logger: Logger): void {
   if (!isLoopbackAddress(config.host) && (!tokens.write.required || !tokens.read.required)) {
     const open = [
       ...(tokens.write.required ? [] : [`send spans (set ${envName('writeTokens')} or ${envName('writeTokensFile')})`]),
       ...(tokens.read.required ? [] : [`read every trace and run SQL (set ${envName('readTokens')} or ${envName('readTokensFile')})`]),
     ];
-    log(`ducktrace: WARNING: listening on ${config.host} without tokens: anyone who can reach these ports can ${open.join(' and ')}`);
+    logger.warn(`ducktrace: WARNING: listening on ${config.host} without tokens: anyone who can reach these ports can ${open.join(' and ')}`);
   }
   const limit = openFileLimit();
   const needed = 3 * config.maxConnections + OTHER_OPEN_FILES;
   if (limit !== null && limit < needed) {
-    log(`ducktrace: WARNING: the open-file limit is ${limit}, and three listeners of ${config.maxConnections} connections each (maxConnections) with DuckDB's files need about ${needed}; lower ${envName('maxConnections')} or raise the limit (ulimit -n)`);
+    logger.warn(`ducktrace: WARNING: the open-file limit is ${limit}, and three listeners of ${config.maxConnections} connections each (maxConnections) with DuckDB's files need about ${needed}; lower ${envName('maxConnections')} or raise the limit (ulimit -n)`);
   }
 }
 

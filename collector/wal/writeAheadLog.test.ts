@@ -460,3 +460,43 @@ test('lz4 compresses realistic span rows (ratio > 1), and incompressible records
   const big = encodeFrame(2n, v8.serialize(rows.slice(0, 100)));
   assert.equal(big.frame[24], 1, 'lz4');
 });
+
+test('a full disk: appends refused as retryable without a path, the log says it is failing, and a probe sees the space come back', async (t) => {
+  const mountPoint = await fs.mkdtemp(path.join(os.tmpdir(), 'ducktrace-wal-full-'));
+  try {
+    await new Promise<void>((resolve, reject) => execFile('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], (error) => (error ? reject(error) : resolve())));
+  } catch (error) {
+    console.warn(`\n*** a WAL full-disk test SKIPPED: cannot mount a tmpfs (${(error as Error).message.trim()}) ***\n`);
+    t.skip('cannot mount a tmpfs');
+    await fs.rm(mountPoint, { recursive: true, force: true });
+    return;
+  }
+  t.after(async () => {
+    await new Promise((resolve) => execFile('umount', ['-l', mountPoint], resolve));
+    await fs.rm(mountPoint, { recursive: true, force: true });
+  });
+  const dir = path.join(mountPoint, 'wal');
+  const { wal } = await open(dir);
+  await wal.append([fullSpan()]);
+  assert.equal(wal.failing, null);
+  const filler = path.join(mountPoint, 'filler');
+  await fs.writeFile(filler, Buffer.alloc(1024 * 1024)).catch(() => undefined);
+
+  const big = Array.from({ length: 50 }, (_, i) => ({ ...fullSpan(), spanId: i.toString(16).padStart(16, '0'), name: 'x'.repeat(20_000) }));
+  await assert.rejects(wal.append(big), (error: unknown) => {
+    assert.ok(error instanceof DucktraceError);
+    assert.equal(error.code, 'storage_unavailable');
+    assert.equal(ERROR_CATALOG[error.code].retryable, true);
+    assert.match(error.message, /the disk is full/);
+    assert.ok(!error.message.includes(mountPoint), error.message);
+    return true;
+  });
+  assert.equal(wal.failing, 'the disk is full');
+
+  await fs.rm(filler);
+  const deadline = Date.now() + 5_000;
+  while (wal.failing !== null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(wal.failing, null, 'the probe saw the space come back');
+  await wal.append([fullSpan()]);
+  await wal.close();
+});

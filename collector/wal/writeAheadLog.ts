@@ -98,6 +98,10 @@ const MAX_RECORD_BYTES = 1024 * 1024 * 1024;
 /** A group commit is started at once, without waiting groupCommitMs, when this much is gathered. */
 const EAGER_COMMIT_BYTES = 8 * 1024 * 1024;
 const SEGMENT_NAME = /^(\d{20})\.wal$/;
+/** While writes fail, a file of this size is written and removed beside the segments, this often. */
+const PROBE_FILE = '.write-probe';
+const PROBE_BYTES = 64 * 1024;
+const PROBE_INTERVAL_MS = 1000;
 /** Beside the segments: copies of the stretches recovery could not read. */
 export const DAMAGED_DIR = 'damaged';
 
@@ -146,6 +150,8 @@ export class WriteAheadLog {
   private timer: (() => void) | null = null;
   /** Set after a failed write or fsync: the next commit goes to a fresh segment. */
   private mustRoll = false;
+  private failure: string | null = null;
+  private probe: NodeJS.Timeout | null = null;
   private closing = false;
   private closed: Promise<void> | null = null;
   private background: Promise<void> = Promise.resolve();
@@ -289,6 +295,34 @@ export class WriteAheadLog {
   }
 
   /** Bytes of segment files on disk, committed records only (recovered records count until their segment is deleted). */
+  /** Why the last write failed, while no write has succeeded since (readiness says so); null when writing. */
+  get failing(): string | null {
+    return this.failure;
+  }
+
+  private markFailing(reason: string): void {
+    this.failure = reason;
+    // With readiness down, exports may stop coming: a probe finds out when the disk takes writes again.
+    if (this.probe || this.closing) return;
+    const file = path.join(this.dir, PROBE_FILE);
+    this.probe = setInterval(() => {
+      void fs
+        .writeFile(file, Buffer.alloc(PROBE_BYTES), { flush: true })
+        .then(() => fs.rm(file, { force: true }))
+        .then(
+          () => this.markWriting(),
+          () => fs.rm(file, { force: true }).catch(() => undefined),
+        );
+    }, PROBE_INTERVAL_MS);
+    this.probe.unref();
+  }
+
+  private markWriting(): void {
+    this.failure = null;
+    if (this.probe) clearInterval(this.probe);
+    this.probe = null;
+  }
+
   get diskBytes(): number {
     return this.committedDiskBytes;
   }
@@ -345,6 +379,7 @@ export class WriteAheadLog {
 
   private async doClose(): Promise<void> {
     this.closing = true;
+    if (this.probe) clearInterval(this.probe);
     await this.settle();
     if (this.active.hasRecords && this.active.unreleased.size === 0) {
       try {
@@ -421,16 +456,16 @@ export class WriteAheadLog {
         await this.commit(group, bytes);
       } catch (error) {
         this.mustRoll = true;
-        const failure = new DucktraceError(
-          'storage_unavailable',
-          `the write-ahead log could not make the spans durable: ${(error as Error).message}`,
-          RETRY_AFTER_SECONDS,
-        );
+        // The client hears the kind of failure only: Node's message may name the file.
+        const reason = describeWriteFailure(error as NodeJS.ErrnoException);
+        this.markFailing(reason);
+        const failure = new DucktraceError('storage_unavailable', `the write-ahead log could not make the spans durable (${reason}); retry later`, RETRY_AFTER_SECONDS);
         for (const record of group) record.reject(failure);
         continue;
       } finally {
         this.inFlightBytes = 0;
       }
+      this.markWriting();
       for (const record of group) record.resolve(record.id);
     }
   }
@@ -647,4 +682,11 @@ function decodePayload(payload: Buffer, uncompressedBytes: number, compressed: b
   const value: unknown = v8.deserialize(body);
   if (!Array.isArray(value)) throw new Error('the payload is not an array of spans');
   return value as SpanRow[];
+}
+
+/** A failed write as a client may be told it: the kind of failure, never a path. */
+function describeWriteFailure(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOSPC' || error.code === 'EDQUOT') return 'the disk is full';
+  if (error.code === 'EROFS') return 'the disk is read-only';
+  return error.code ? `I/O error ${error.code}` : 'I/O error';
 }
