@@ -7,6 +7,7 @@
  * retried once storage can write again, without the spans storage turns out to hold: a commit can fail
  * after DuckDB made it durable.
  */
+import type { Log } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { SpanRow } from '../../core/model/span.js';
 import { spanKey, type TraceReader } from '../../core/storage/types.js';
@@ -20,6 +21,8 @@ import type { SpanBatcher } from './spanBatcher.js';
 const POLL_MS = 200;
 /** Wait, on average, before committing again spans whose commit failed (they are still in the write-ahead log). */
 const RETRY_MS = 1000;
+/** Spans head-sampled between two yields to the event loop. */
+const HEAD_SAMPLE_SLICE = 8192;
 /** Traces whose stored spans one replay lookup asks storage for. */
 const REPLAY_LOOKUP_TRACES = 256;
 
@@ -60,7 +63,7 @@ export class SamplingStage {
     private readonly wal: WriteAheadLog | null,
     private readonly reader: TraceReader,
     metrics: Metrics,
-    private readonly log: (line: string) => void,
+    private readonly log: Log,
     private readonly clock: () => number = () => performance.now(),
   ) {
     this.head = new HeadSampler(headSamplerConfigOf(config));
@@ -78,12 +81,20 @@ export class SamplingStage {
     metrics.gauge('ducktrace_tail_sampling_spans_pending', 'Spans held by the tail sampler, waiting for a decision.', () => this.tail?.spansPending ?? 0);
   }
 
-  /** Head sampling: the rows to accept, weights set. Rows dropped here were never going to be stored. */
-  headSample(rows: SpanRow[]): SpanRow[] {
-    const result = this.head.sample(rows);
-    if (result.keptCount > 0) this.count.head(result.keptCount, { decision: 'kept' });
-    if (result.droppedCount > 0) this.count.head(result.droppedCount, { decision: 'dropped' });
-    return result.kept;
+  /**
+   * Head sampling: the rows to accept, weights set. Rows dropped here were never going to be stored. A
+   * request of many spans is sampled a slice at a time, so that other requests run in between.
+   */
+  async headSample(rows: SpanRow[]): Promise<SpanRow[]> {
+    const kept: SpanRow[] = [];
+    for (let start = 0; start < rows.length; start += HEAD_SAMPLE_SLICE) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      const result = this.head.sample(rows.slice(start, start + HEAD_SAMPLE_SLICE));
+      if (result.keptCount > 0) this.count.head(result.keptCount, { decision: 'kept' });
+      if (result.droppedCount > 0) this.count.head(result.droppedCount, { decision: 'dropped' });
+      for (const row of result.kept) kept.push(row);
+    }
+    return kept;
   }
 
   /**
@@ -128,7 +139,7 @@ export class SamplingStage {
       } catch (error) {
         if (this.stopped) throw error;
         const delayMs = Math.round(RETRY_MS * (0.5 + Math.random()));
-        this.log(`ducktrace: ${what} failed (${(error as Error).message}); retrying in ${delayMs} ms`);
+        this.log.warn(`ducktrace: ${what} failed (${(error as Error).message}); retrying in ${delayMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
@@ -206,7 +217,7 @@ export class SamplingStage {
     };
     const run: Promise<void> = attempt().catch(async (error: Error) => {
       if (!retry) throw error;
-      const unstored = (): void => this.log(`ducktrace: ${spans.length} spans could not be stored before shutdown (${error.message}); the write-ahead log keeps them`);
+      const unstored = (): void => this.log.warn(`ducktrace: ${spans.length} spans could not be stored before shutdown (${error.message}); the write-ahead log keeps them`);
       if (this.stopped) return unstored();
       // Storage recovery tells of the outage; each commit waiting for it need not.
       const storageDown = !this.batcher.storageWritable;
@@ -214,7 +225,7 @@ export class SamplingStage {
       if (this.stopped) return unstored();
       // Spread out, so that commits that failed together are not all retried at the same moment.
       const delayMs = Math.round(RETRY_MS * (storageDown ? Math.random() : 0.5 + Math.random()));
-      if (!storageDown) this.log(`ducktrace: storing ${spans.length} spans failed (${error.message}); retrying in ${delayMs} ms`);
+      if (!storageDown) this.log.warn(`ducktrace: storing ${spans.length} spans failed (${error.message}); retrying in ${delayMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       await this.commit(spans, tags, retry, true);
     });

@@ -93,7 +93,7 @@ export class TraceIngest {
     }
     this.countReceived(result.spans.length + result.rejectedSpans, { transport });
     if (result.rejectedSpans > 0) this.countRefused(result.rejectedSpans, { reason: 'invalid_span', transport });
-    const kept = this.stage.headSample(result.spans);
+    const kept = await this.stage.headSample(result.spans);
     if (kept.length > 0) {
       try {
         this.batcher.assertRoomFor(kept.length);

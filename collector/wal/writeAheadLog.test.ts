@@ -500,3 +500,23 @@ test('a full disk: appends refused as retryable without a path, the log says it 
   await wal.append([fullSpan()]);
   await wal.close();
 });
+
+test('a record of many spans is written in slices, letting other work run between them, and reads back whole', async (t) => {
+  const dir = await tempDir(t);
+  const { wal } = await open(dir);
+  const spans = Array.from({ length: 10_000 }, (_, i) => ({ ...fullSpan(), spanId: (i + 1).toString(16).padStart(16, '0') }));
+  let enqueuedBeforeOtherWork: boolean | undefined;
+  const appended = wal.append(spans);
+  // An immediate scheduled now runs before the record is queued only if the serialization yields.
+  setImmediate(() => (enqueuedBeforeOtherWork = wal.diskBytes > SEGMENT_HEADER_BYTES || (wal as unknown as { pendingBytes: number }).pendingBytes > 0));
+  const id = await appended;
+  assert.equal(enqueuedBeforeOtherWork, false, 'other work ran while the record was being serialized');
+  await wal.close();
+
+  const [file] = await segmentFiles(dir);
+  const data = await fs.readFile(path.join(dir, file!));
+  assert.equal(data.readUInt8(SEGMENT_HEADER_BYTES + 24), 2, 'the record is sliced');
+  const reopened = await open(dir);
+  assert.deepEqual(reopened.recovered, [{ id, spans }]);
+  await reopened.wal.close();
+});

@@ -24,9 +24,15 @@
  *   8  u32  payload length in bytes
  *  12  u32  uncompressed length: the length of the v8.serialize'd span array
  *  16  u64  record id; ids increase by one per append, across segments and restarts (never reused)
- *  24  u8   flags: bit 0 = payload is an lz4 block; clear = payload stored raw (lz4 could not shrink it)
+ *  24  u8   flags: bit 0 = payload is an lz4 block; clear = payload stored raw (lz4 could not shrink it);
+ *           bit 1 (without bit 0) = payload is slices, for records of many spans (below)
  *  25  3 bytes reserved, 0
  *  28  payload: lz4 block (or raw) of v8.serialize(SpanRow[]) (v8's format keeps bigint fields)
+ *
+ * A sliced payload is a sequence of slices, each `u32 stored bytes, u32 serialized bytes, u32 flags
+ * (bit 0: lz4)` and then the lz4 block (or raw bytes) of v8.serialize of up to 4,096 of the record's
+ * spans; the header's uncompressed length is the sum of the serialized bytes. Serializing a slice at a
+ * time lets a request of a hundred thousand spans share the event loop.
  *
  * ## Recovery
  * Every segment is read in id order. A record whose header or payload runs past the end of the file,
@@ -93,6 +99,12 @@ export const SEGMENT_HEADER_BYTES = 24;
 const RECORD_MAGIC = 0x52575444;
 export const RECORD_HEADER_BYTES = 28;
 const FLAG_LZ4 = 1;
+/** The payload is a sequence of slices (see below), each an lz4 block or raw. */
+const FLAG_SLICED = 2;
+/** A slice: u32 stored bytes, u32 serialized bytes, u32 flags (FLAG_LZ4 or 0), then the stored bytes. */
+const SLICE_HEADER_BYTES = 12;
+/** A record of more spans than this is serialized and compressed a slice at a time, yielding between slices. */
+const SLICE_SPANS = 4096;
 /** Largest serialized record accepted (lz4's block limit is just under 2 GiB). */
 const MAX_RECORD_BYTES = 1024 * 1024 * 1024;
 /** A group commit is started at once, without waiting groupCommitMs, when this much is gathered. */
@@ -250,19 +262,43 @@ export class WriteAheadLog {
 
   /**
    * Appends one record and resolves with its id once the bytes are written and fsync'd (concurrent
-   * appends share one write and one fsync). Throws synchronously: DucktraceError 'overloaded' (retryable,
+   * appends share one write and one fsync). Throws synchronously (a record of many spans, serialized a
+   * slice at a time, rejects instead): DucktraceError 'overloaded' (retryable,
    * with retryAfterSeconds) when maxDiskBytes would be exceeded, 'payload_too_large' when the record alone
    * could never fit, 'shutting_down' after close(). Rejects with 'storage_unavailable' when the write or
    * fsync fails.
    */
   append(spans: readonly SpanRow[]): Promise<bigint> {
     if (this.closing) throw new DucktraceError('shutting_down', 'the write-ahead log is closed; retry against a running instance', RETRY_AFTER_SECONDS);
-    const id = this.nextId;
+    if (spans.length > SLICE_SPANS) return this.appendSliced(spans);
     const body = v8.serialize(spans);
     if (body.length > MAX_RECORD_BYTES) {
       throw new DucktraceError('payload_too_large', `a WAL record of ${body.length} bytes exceeds the limit of ${MAX_RECORD_BYTES}`);
     }
-    const { frame, payloadBytes } = encodeFrame(id, body);
+    return this.enqueue((id) => encodeFrame(id, body), body.length);
+  }
+
+  /** A large record, serialized and compressed a slice at a time so that other work runs in between. */
+  private async appendSliced(spans: readonly SpanRow[]): Promise<bigint> {
+    const slices: Buffer[] = [];
+    let serializedBytes = 0;
+    for (let start = 0; start < spans.length; start += SLICE_SPANS) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      const body = v8.serialize(spans.slice(start, start + SLICE_SPANS));
+      serializedBytes += body.length;
+      if (serializedBytes > MAX_RECORD_BYTES) {
+        throw new DucktraceError('payload_too_large', `a WAL record of over ${serializedBytes} bytes exceeds the limit of ${MAX_RECORD_BYTES}`);
+      }
+      slices.push(encodeSlice(body));
+    }
+    if (this.closing) throw new DucktraceError('shutting_down', 'the write-ahead log is closed; retry against a running instance', RETRY_AFTER_SECONDS);
+    return this.enqueue((id) => encodeSlicedFrame(id, slices, serializedBytes), serializedBytes);
+  }
+
+  /** Gives the next id to a frame and queues it for the next group commit, if it fits. */
+  private enqueue(encode: (id: bigint) => { frame: Buffer; payloadBytes: number }, uncompressedBytes: number): Promise<bigint> {
+    const id = this.nextId;
+    const { frame, payloadBytes } = encode(id);
     if (frame.length + 2 * SEGMENT_HEADER_BYTES > this.maxDiskBytes) {
       throw new DucktraceError('payload_too_large', `a WAL record of ${frame.length} bytes can never fit in the WAL's ${this.maxDiskBytes} bytes (maxDiskBytes)`);
     }
@@ -276,12 +312,13 @@ export class WriteAheadLog {
     }
     this.nextId = id + 1n;
     const committed = new Promise<bigint>((resolve, reject) => {
-      this.pending.push({ id, frame, uncompressedBytes: body.length, payloadBytes, resolve, reject });
+      this.pending.push({ id, frame, uncompressedBytes, payloadBytes, resolve, reject });
     });
     this.pendingBytes += frame.length;
     this.scheduleCommit();
     return committed;
   }
+
 
   /**
    * The record's spans are all decided and committed (or sampled out). A sealed segment all of whose
@@ -588,6 +625,34 @@ export function encodeFrame(id: bigint, body: Buffer): { frame: Buffer; payloadB
   return { frame, payloadBytes };
 }
 
+/** One slice of a sliced record: its header, then its serialized spans as an lz4 block or raw. */
+function encodeSlice(body: Buffer): Buffer {
+  const n = body.length;
+  const slice = Buffer.allocUnsafe(SLICE_HEADER_BYTES + n);
+  // A capacity of n - 1 makes lz4 give up (return 0) unless the block is smaller than the input.
+  const compressed = n > 1 ? lz4.encodeBlock(body, slice.subarray(SLICE_HEADER_BYTES, SLICE_HEADER_BYTES + n - 1)) : 0;
+  if (compressed === 0) body.copy(slice, SLICE_HEADER_BYTES);
+  const stored = compressed > 0 ? compressed : n;
+  slice.writeUInt32LE(stored, 0);
+  slice.writeUInt32LE(n, 4);
+  slice.writeUInt32LE(compressed > 0 ? FLAG_LZ4 : 0, 8);
+  return slice.subarray(0, SLICE_HEADER_BYTES + stored);
+}
+
+function encodeSlicedFrame(id: bigint, slices: Buffer[], serializedBytes: number): { frame: Buffer; payloadBytes: number } {
+  const payloadBytes = slices.reduce((n, slice) => n + slice.length, 0);
+  const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payloadBytes);
+  frame.writeUInt32LE(RECORD_MAGIC, 0);
+  frame.writeUInt32LE(payloadBytes, 8);
+  frame.writeUInt32LE(serializedBytes, 12);
+  frame.writeBigUInt64LE(id, 16);
+  frame.writeUInt32LE(FLAG_SLICED, 24);
+  let at = RECORD_HEADER_BYTES;
+  for (const slice of slices) at += slice.copy(frame, at);
+  frame.writeUInt32LE(crc32(frame.subarray(8)), 4);
+  return { frame, payloadBytes };
+}
+
 /** A stretch of a segment file that held no readable record, and what was wrong with it. */
 export interface DamagedRange {
   offset: number;
@@ -614,10 +679,12 @@ function readFrame(data: Buffer, offset: number, previousId: bigint): { error: s
   const uncompressedBytes = data.readUInt32LE(offset + 12);
   const id = data.readBigUInt64LE(offset + 16);
   const flags = data.readUInt32LE(offset + 24);
-  if ((flags & ~FLAG_LZ4) !== 0) return { error: `unknown record flags ${flags.toString(16)}` };
+  if ((flags & ~(FLAG_LZ4 | FLAG_SLICED)) !== 0 || flags === (FLAG_LZ4 | FLAG_SLICED)) return { error: `unknown record flags ${flags.toString(16)}` };
   if (id <= previousId) return { error: `record id ${id} does not follow ${previousId}` };
   try {
-    return { record: { id, spans: decodePayload(data.subarray(offset + RECORD_HEADER_BYTES, end), uncompressedBytes, (flags & FLAG_LZ4) !== 0) }, end };
+    const payload = data.subarray(offset + RECORD_HEADER_BYTES, end);
+    const spans = flags === FLAG_SLICED ? decodeSlices(payload, uncompressedBytes) : decodePayload(payload, uncompressedBytes, flags === FLAG_LZ4);
+    return { record: { id, spans }, end };
   } catch (error) {
     return { error: `the payload does not decode: ${(error as Error).message}` };
   }
@@ -682,6 +749,24 @@ function decodePayload(payload: Buffer, uncompressedBytes: number, compressed: b
   const value: unknown = v8.deserialize(body);
   if (!Array.isArray(value)) throw new Error('the payload is not an array of spans');
   return value as SpanRow[];
+}
+
+function decodeSlices(payload: Buffer, serializedBytes: number): SpanRow[] {
+  const spans: SpanRow[] = [];
+  let total = 0;
+  for (let at = 0; at < payload.length; ) {
+    if (payload.length - at < SLICE_HEADER_BYTES) throw new Error('a slice header is truncated');
+    const stored = payload.readUInt32LE(at);
+    const serialized = payload.readUInt32LE(at + 4);
+    const flags = payload.readUInt32LE(at + 8);
+    const end = at + SLICE_HEADER_BYTES + stored;
+    if (end > payload.length || (flags & ~FLAG_LZ4) !== 0) throw new Error('a slice is damaged');
+    for (const span of decodePayload(payload.subarray(at + SLICE_HEADER_BYTES, end), serialized, flags === FLAG_LZ4)) spans.push(span);
+    total += serialized;
+    at = end;
+  }
+  if (total !== serializedBytes) throw new Error(`slices of ${total} bytes, expected ${serializedBytes}`);
+  return spans;
 }
 
 /** A failed write as a client may be told it: the kind of failure, never a path. */
