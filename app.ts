@@ -165,7 +165,11 @@ export async function startDucktrace(config: ServerConfig, logger: Logger = proc
   const ingest = new TraceIngest(stage, batcher, wal, spanLimits, memory, metrics);
 
   let ready = false;
-  const otlpHttp = createOtlpHttpServer(ingest, { maxBodyBytes: config.maxBodyBytes, serverFactory: httpServerFactory(connections('otlp_http')) });
+  const otlpHttp = createOtlpHttpServer(ingest, {
+    maxBodyBytes: config.maxBodyBytes,
+    serverFactory: httpServerFactory(connections('otlp_http')),
+    logger: logger.child({ component: 'otlp-http' }),
+  });
   requireWriteTokenHttp(otlpHttp, () => tokens.write);
   const grpc = createOtlpGrpcServer(ingest, { maxBodyBytes: config.maxBodyBytes });
   const executor = new DuckDBQueryExecutor(db, config.queryTimeoutMs);
@@ -192,6 +196,7 @@ export async function startDucktrace(config: ServerConfig, logger: Logger = proc
     access: { readTokens: () => tokens.read, hosts: () => hosts, corsOrigins: () => corsOrigins },
     status: () => ({ settings: settingsInForce(config), pendingRestart }),
     serverFactory: httpServerFactory(connections('query')),
+    logger: logger.child({ component: 'query' }),
   });
 
   const started: { http: FastifyInstance[]; grpc: GrpcListener | null } = { http: [], grpc: null };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_UI_DIR, resolveUiDir, startDucktrace, type ReloadResult, type ServerConfig } from './app.js';
 import { ConfigError, describeSettings, loadConfig } from './core/config.js';
+import { configureLogging, logger } from './core/logger.js';
 import { DamagedDatabaseError, DataDirectoryLockedError } from './core/storage/duckdb/database.js';
 import { parseSamplingConfig } from './collector/sampling/samplingConfig.js';
 
@@ -19,10 +20,16 @@ if (process.argv.includes('--help')) {
   process.exit(0);
 }
 
+// To the log like every other error, then exit as Node.js would; acknowledged spans are in the write-ahead log.
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, `ducktrace: uncaught error, exiting: ${error.message}`);
+  process.exit(1);
+});
+
 /** `npm start` (--build-ui): a fresh clone gets its UI built by Vite on the first start. */
 async function buildUiIfMissing(uiDir: string): Promise<void> {
   if (uiDir !== DEFAULT_UI_DIR || existsSync(join(uiDir, 'index.html'))) return;
-  console.log('ducktrace: building the web UI (first start; `npm run build` does it ahead of time)');
+  logger.info('ducktrace: building the web UI (first start; `npm run build` does it ahead of time)');
   const { build } = await import('vite');
   await build({ configFile: fileURLToPath(new URL('./ui/vite.config.ts', import.meta.url)), logLevel: 'warn' });
 }
@@ -35,20 +42,23 @@ function readConfig(): ServerConfig {
 
 try {
   const config = readConfig();
+  configureLogging(config);
   if (process.argv.includes('--build-ui')) await buildUiIfMissing(resolveUiDir(config.uiDir));
   const server = await startDucktrace(config);
 
   const reload = (why: string): void => {
     let result: ReloadResult;
     try {
-      result = server.reload(readConfig());
+      const next = readConfig();
+      result = server.reload(next);
+      configureLogging(next);
     } catch (error) {
-      console.error(`ducktrace: configuration reload (${why}) refused, the previous configuration stays in force: ${(error as Error).message}`);
+      logger.warn(`ducktrace: configuration reload (${why}) refused, the previous configuration stays in force: ${(error as Error).message}`);
       return;
     }
-    console.log(`ducktrace: configuration reloaded (${why}); ${result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'no setting changed'}`);
+    logger.info(`ducktrace: configuration reloaded (${why}); ${result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'no setting changed'}`);
     if (result.needRestart.length > 0) {
-      console.warn(`ducktrace: ${result.needRestart.join(', ')} changed in the configuration but take effect only at a restart; the values in force stay until then`);
+      logger.warn(`ducktrace: ${result.needRestart.join(', ')} changed in the configuration but take effect only at a restart; the values in force stay until then`);
     }
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
@@ -61,11 +71,11 @@ try {
     if (stopping) return;
     stopping = true;
     if (configPath) unwatchFile(configPath);
-    console.log(`${signal} received: storing accepted spans, then exiting`);
+    logger.info(`${signal} received: storing accepted spans, then exiting`);
     server.stop().then(
       () => process.exit(0),
       (error: Error) => {
-        console.error(`ducktrace: error while stopping: ${error.message}`);
+        logger.error({ err: error }, `ducktrace: error while stopping: ${error.message}`);
         process.exit(1);
       },
     );
@@ -74,11 +84,11 @@ try {
   process.on('SIGINT', () => stop('SIGINT'));
 } catch (error) {
   if (error instanceof ConfigError || error instanceof DataDirectoryLockedError || error instanceof DamagedDatabaseError) {
-    console.error(`ducktrace: ${error.message}`);
+    logger.fatal(`ducktrace: ${error.message}`);
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    console.error(`ducktrace: ${(error as Error).message}; another program uses that port (set DUCKTRACE_*_PORT, or 0 for a free port)`);
+    logger.fatal(`ducktrace: ${(error as Error).message}; another program uses that port (set DUCKTRACE_*_PORT, or 0 for a free port)`);
   } else {
-    console.error('ducktrace: failed to start:', error);
+    logger.fatal({ err: error }, `ducktrace: failed to start: ${(error as Error).message}`);
   }
   process.exit(1);
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { DEFAULT_SPAN_LIMITS, type SpanLimits } from './otlp/limits.js';
 import { hostPatternProblem, listSetting } from './security/hostPolicy.js';
 import { splitTokenSetting, tokenProblem } from './security/tokens.js';
@@ -69,6 +70,10 @@ export interface Config extends SpanLimits {
   maxConnections: number;
   /** A connection with no request in flight and no traffic for this long is closed. */
   idleTimeoutMs: number;
+  /** Log entries below this level are dropped. */
+  logLevel: LogLevel;
+  /** `json`: one JSON object a line; `text`: one readable line an entry. */
+  logFormat: LogFormat;
 }
 
 /** The configuration with the file's `sampling` section, still unvalidated (the collector validates it). */
@@ -86,6 +91,7 @@ type Setting = { applies: Applies } & (
   | { type: 'string'; default: string }
   | { type: 'bool'; default: boolean }
   | { type: 'int'; default: number; min: number; max: number }
+  | { type: 'enum'; default: string; values: readonly string[] }
 );
 
 const PORT = { type: 'int', min: 0, max: 65535 } as const;
@@ -132,6 +138,8 @@ const SETTINGS: { [K in keyof Config]: Setting } = {
   maxValueDepth: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxValueDepth, min: 1, max: 64, applies: 'live' },
   maxEventsPerSpan: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxEventsPerSpan, min: 0, max: 1_000_000, applies: 'live' },
   maxLinksPerSpan: { type: 'int', default: DEFAULT_SPAN_LIMITS.maxLinksPerSpan, min: 0, max: 1_000_000, applies: 'live' },
+  logLevel: { type: 'enum', default: 'info', values: LOG_LEVELS, applies: 'live' },
+  logFormat: { type: 'enum', default: 'json', values: LOG_FORMATS, applies: 'live' },
 };
 
 export class ConfigError extends Error {}
@@ -190,6 +198,10 @@ function parseValue(setting: Setting, raw: unknown, where: string): string | num
   }
   if (setting.type === 'string') {
     if (typeof raw !== 'string' || raw === '') throw new ConfigError(`${where}=${JSON.stringify(raw)}: expected a non-empty string`);
+    return raw;
+  }
+  if (setting.type === 'enum') {
+    if (typeof raw !== 'string' || !setting.values.includes(raw)) throw new ConfigError(`${where}=${JSON.stringify(raw)}: expected one of ${setting.values.join(', ')}`);
     return raw;
   }
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;

@@ -1,6 +1,7 @@
 /** Replaying the write-ahead log into real DuckDB storage through the sampling stage and the batcher. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createLogger } from '../../core/logger.js';
 import { Metrics } from '../../core/metrics.js';
 import type { SpanRow } from '../../core/model/span.js';
 import { Database } from '../../core/storage/duckdb/database.js';
@@ -60,7 +61,7 @@ test('a replay looks stored spans up once per trace, however many records hold t
     records.push({ id: BigInt(records.length + 1), spans: records[records.length - 1]!.spans });
 
     const batcher = new SpanBatcher(writer, { flushMaxSpans: 5000, flushIntervalMs: 5, maxQueuedSpans: 100_000 });
-    const stage = new SamplingStage(defaultSamplingConfig(), batcher, null, counting, new Metrics(), () => {});
+    const stage = new SamplingStage(defaultSamplingConfig(), batcher, null, counting, new Metrics(), createLogger('info', () => {}));
     await stage.replay(records);
     await stage.stop();
     await batcher.stop();

@@ -4,9 +4,10 @@
  */
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import { DucktraceError } from '../../core/errors.js';
 import { closeConnectionsWhenClosing } from '../../core/httpShutdown.js';
+import { RequestLog } from '../../core/requestLog.js';
 import { encodeExportTraceResponse, encodeStatus, type OtlpEncoding } from '../../core/otlp/response.js';
 import type { TraceIngest } from '../pipeline/traceIngest.js';
 
@@ -21,10 +22,12 @@ export interface OtlpHttpOptions {
   maxBodyBytes: number;
   /** The Node.js server under the app (TLS, connection limits); fastify's own when absent. */
   serverFactory?: FastifyServerFactory;
+  /** Each export is logged at debug only: at info there would be one entry per export. */
+  logger?: FastifyBaseLogger;
 }
 
 export function createOtlpHttpServer(ingest: TraceIngest, options: OtlpHttpOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: options.maxBodyBytes, logger: false, serverFactory: options.serverFactory });
+  const app = Fastify({ bodyLimit: options.maxBodyBytes, loggerInstance: options.logger, logController: new RequestLog('debug'), serverFactory: options.serverFactory });
   closeConnectionsWhenClosing(app);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(Object.keys(CONTENT_TYPES), { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

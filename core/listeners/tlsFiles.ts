@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { ConfigError } from '../config.js';
+import type { Log } from '../logger.js';
 import { watchFiles } from '../watchFiles.js';
 
 export interface CertificatePair {
@@ -41,7 +42,7 @@ export class TlsFiles {
   constructor(
     private readonly certFile: string,
     private readonly keyFile: string,
-    private readonly log: (line: string) => void,
+    private readonly log: Log,
   ) {
     this.current = loadCertificatePair(certFile, keyFile);
     this.stopWatching = watchFiles([certFile, keyFile], () => this.reload());
@@ -67,12 +68,12 @@ export class TlsFiles {
     try {
       next = loadCertificatePair(this.certFile, this.keyFile);
     } catch (error) {
-      this.log(`ducktrace: ${(error as Error).message}; the previous certificate stays in force`);
+      this.log.warn(`ducktrace: ${(error as Error).message}; the previous certificate stays in force`);
       return;
     }
     if (next.cert.equals(this.current.cert) && next.key.equals(this.current.key)) return;
     this.current = next;
     for (const listener of this.listeners) listener(next);
-    this.log(`ducktrace: TLS certificate reloaded from ${this.certFile}`);
+    this.log.info(`ducktrace: TLS certificate reloaded from ${this.certFile}`);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, type Config } from '../config.js';
+import type { Log } from '../logger.js';
 import { watchFiles } from '../watchFiles.js';
 import { splitTokenFile, splitTokenSetting, tokenProblem, TokenSet } from './tokens.js';
 
@@ -44,7 +45,7 @@ export class AccessTokens {
   /** Throws ConfigError when a tokens file cannot be read or holds a bad token. */
   constructor(
     settings: TokenSettings,
-    private readonly log: (line: string) => void,
+    private readonly log: Log,
   ) {
     this.settings = settings;
     this.write = loadTokenSet(settings.writeTokens, settings.writeTokensFile, 'write');
@@ -78,9 +79,9 @@ export class AccessTokens {
   private reloadFile(access: Access): void {
     try {
       this[access] = loadTokenSet(this.settings[`${access}Tokens`], this.settings[`${access}TokensFile`], access);
-      this.log(`ducktrace: ${access} tokens reloaded from ${this.settings[`${access}TokensFile`]} (${this[access].size} in force)`);
+      this.log.info(`ducktrace: ${access} tokens reloaded from ${this.settings[`${access}TokensFile`]} (${this[access].size} in force)`);
     } catch (error) {
-      this.log(`ducktrace: ${(error as Error).message}; the previous ${access} tokens stay in force`);
+      this.log.warn(`ducktrace: ${(error as Error).message}; the previous ${access} tokens stay in force`);
     }
   }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DATABASE_FILE } from '../../core/storage/duckdb/database.js';
 import { makeTrace, postOtlp, PROTOBUF, protobufRequest } from '../helpers/otlp.js';
-import { makeTempDir, removeTempDirs, runServerToExit, startServer, waitForStored } from '../helpers/server.js';
+import { logMessages, makeTempDir, removeTempDirs, runServerToExit, startServer, waitForStored } from '../helpers/server.js';
 
 const BLOCK = 262_144;
 let intact: string;
@@ -47,9 +47,10 @@ for (const [name, length] of [
     const exit = await runServerToExit(dir);
     assert.equal(exit.code, 1, exit.stdout + exit.stderr);
     assert.doesNotMatch(exit.stdout, /listening on/, 'no listener was opened');
-    assert.match(exit.stderr, /^ducktrace: the database file .* truncated/m);
-    assert.ok(exit.stderr.includes(dir), `the message names the data directory: ${exit.stderr}`);
-    assert.match(exit.stderr, /restore (the file|it) from a backup, or move it aside/i);
+    const fatal = logMessages(exit.stdout, ['fatal']);
+    assert.match(fatal, /^ducktrace: the database file .* truncated/m);
+    assert.ok(fatal.includes(dir), `the message names the data directory: ${fatal}`);
+    assert.match(fatal, /restore (the file|it) from a backup, or move it aside/i);
   });
 }
 

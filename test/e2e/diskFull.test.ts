@@ -23,6 +23,7 @@ import { decodeRetryDelaySeconds, decodeStatus, grpc, grpcExport, makeSpan, post
 import { getJson, makeTempDir, removeTempDirs, sqlRows, startServer, waitFor, waitForStored, type ServerHandle } from '../helpers/server.js';
 import { generateTraces } from '../fixtures/generatedTraces.js';
 import type { DucktraceError } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
 import type { SpanRow } from '../../core/model/span.js';
 import { Database } from '../../core/storage/duckdb/database.js';
 import { DuckDBTraceReader } from '../../core/storage/duckdb/spanReader.js';
@@ -179,7 +180,7 @@ test('a checkpoint on the full disk invalidates DuckDB’s database: attached ag
   const dir = join(mountPoint, 'in-process');
   const db = await Database.open(dir);
   const lines: string[] = [];
-  const recovery = new StorageRecovery(db, (line) => lines.push(line), { minDelayMs: 20, maxDelayMs: 100 });
+  const recovery = new StorageRecovery(db, createLogger('info', (line) => lines.push((JSON.parse(line) as { msg: string }).msg)), { minDelayMs: 20, maxDelayMs: 100 });
   // Traces of their own per batch: generateTraces numbers its traces from 1.
   const batch = (traces: number, tag: string, startNs: bigint): SpanRow[] =>
     generateTraces(traces, startNs, 1_000_000n).map((span) => ({ ...span, traceId: `${tag}${span.traceId.slice(1)}` }));

@@ -70,6 +70,9 @@ function otherValue(key: string, current: unknown, max?: number): unknown {
     readTokensFile: () => tokenFile('read-tokens'),
     corsOrigins: () => 'https://grafana.example.com',
     allowedHosts: () => 'ducktrace.example.com',
+    // Not warn or error: the reload's own info line must still be logged.
+    logLevel: () => 'debug',
+    logFormat: () => 'text',
   };
   if (special[key]) return special[key]!();
   if (typeof current === 'boolean') return !current;

@@ -14,6 +14,7 @@ import { JSON_TYPE, PROTOBUF, grpcExport, jsonRequest, makeTrace, postOtlp, prot
 import {
   getJson,
   getTrace,
+  logMessages,
   makeTempDir,
   metricValue,
   removeTempDirs,
@@ -71,11 +72,13 @@ describe('first run', () => {
   test('a second server on the same data directory exits 1 with a clear message and no stack trace', async () => {
     const exit = await runServerToExit(dataDir);
     assert.equal(exit.code, 1, `exit code\n${exit.stdout}\n${exit.stderr}`);
+    const fatal = logMessages(exit.stdout, ['fatal']);
     assert.ok(
-      exit.stderr.includes(`ducktrace: data directory ${dataDir} is in use by another running ducktrace (pid ${first.pid})`),
-      `stderr names the directory and the pid holding it:\n${exit.stderr}`,
+      fatal.includes(`ducktrace: data directory ${dataDir} is in use by another running ducktrace (pid ${first.pid})`),
+      `the log's fatal entry names the directory and the pid holding it:\n${exit.stdout}`,
     );
-    assert.ok(!exit.stderr.includes('    at '), `no stack trace:\n${exit.stderr}`);
+    assert.ok(!exit.stdout.includes('    at ') && !exit.stdout.includes('"stack"'), `no stack trace:\n${exit.stdout}`);
+    assert.equal(exit.stderr, '');
     assert.doesNotMatch(exit.stdout, /listening on/, 'it never started listening');
     // The running server is untouched.
     for (const [traceId, tree] of before_restart) assert.deepEqual(await getTrace<CallTree>(first.queryUrl, traceId, SLOW_FLUSH_MS + 2_000), tree);

@@ -19,7 +19,7 @@ import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as HttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { makeProvider, makeTempDir, metricValue, removeTempDirs, runServerToExit, startServer, waitFor, type ServerHandle } from '../helpers/server.js';
+import { logMessages, makeProvider, makeTempDir, metricValue, removeTempDirs, runServerToExit, startServer, waitFor, type ServerHandle } from '../helpers/server.js';
 
 interface Certificate {
   certFile: string;
@@ -159,9 +159,9 @@ describe('a certificate pair that cannot be loaded stops the start', () => {
     const other = makeCertificate(dir, 'other');
     const missing = await runServerToExit(makeTempDir(), { DUCKTRACE_TLS_CERT_FILE: join(dir, 'nope.crt'), DUCKTRACE_TLS_KEY_FILE: first.keyFile });
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /ducktrace: tlsCertFile: cannot read .*nope\.crt/);
+    assert.match(logMessages(missing.stdout, ['fatal']), /ducktrace: tlsCertFile: cannot read .*nope\.crt/);
     const mismatched = await runServerToExit(makeTempDir(), { DUCKTRACE_TLS_CERT_FILE: first.certFile, DUCKTRACE_TLS_KEY_FILE: other.keyFile });
     assert.equal(mismatched.code, 1);
-    assert.match(mismatched.stderr, /are not a PEM certificate and its private key/);
+    assert.match(logMessages(mismatched.stdout, ['fatal']), /are not a PEM certificate and its private key/);
   });
 });

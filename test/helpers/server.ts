@@ -144,7 +144,7 @@ export function spawnServer(
   return { child, exited, out, kill };
 }
 
-const LISTENING = /^(otlp-http|otlp-grpc|query) listening on (https?:\/\/127\.0\.0\.1:(\d+))\s*$/gm;
+const LISTENING = /(?:^|\s)(otlp-http|otlp-grpc|query) listening on (https?:\/\/127\.0\.0\.1:(\d+))(?=\s|$)/gm;
 
 /** Starts the server and resolves once it printed its three "listening" lines. */
 export async function startServer(options: StartOptions = {}): Promise<ServerHandle> {
@@ -156,7 +156,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
   const urls = await new Promise<Record<string, string>>((resolve, reject) => {
     const found: Record<string, string> = {};
     const check = (): void => {
-      for (const match of out.stdout.matchAll(LISTENING)) found[match[1]!] = match[2]!;
+      for (const match of logMessages(out.stdout).matchAll(LISTENING)) found[match[1]!] = match[2]!;
       if (found['otlp-http'] && found['otlp-grpc'] && found.query) {
         cleanup();
         resolve(found);
@@ -223,6 +223,55 @@ export async function runServerToExit(dataDir: string, env: Record<string, strin
     throw new Error(`ducktrace did not exit by itself within ${timeoutMs} ms\n--- stdout ---\n${out.stdout}\n--- stderr ---\n${out.stderr}`);
   }
   return exit;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The server's log
+
+/** One entry of the server's log: a JSON line on its stdout. */
+export interface LogEntry {
+  level: string;
+  time: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** The complete lines of `output` (a line still being written is left out). */
+function completeLines(output: string): string[] {
+  return output.split('\n').slice(0, -1).filter((line) => line !== '');
+}
+
+/** The entries of a server's stdout, in order; throws naming the first line that is not a JSON entry. */
+export function logEntries(stdout: string): LogEntry[] {
+  return completeLines(stdout).map((line) => {
+    let entry: LogEntry;
+    try {
+      entry = JSON.parse(line) as LogEntry;
+    } catch {
+      throw new Error(`a line of the log is not JSON: ${line}`);
+    }
+    if (typeof entry !== 'object' || entry === null || typeof entry.msg !== 'string') throw new Error(`a line of the log is not an entry: ${line}`);
+    return entry;
+  });
+}
+
+/**
+ * The messages of a server's log, one a line, those of `levels` only when given, for matching their
+ * text. A line that is no JSON entry (logFormat text) stands for itself.
+ */
+export function logMessages(stdout: string, levels?: string[]): string {
+  const messages: string[] = [];
+  for (const line of completeLines(stdout)) {
+    let entry: Partial<LogEntry> | null = null;
+    try {
+      entry = JSON.parse(line) as Partial<LogEntry>;
+    } catch {
+      // a text line
+    }
+    if (entry === null || typeof entry.msg !== 'string') messages.push(line);
+    else if (!levels || levels.includes(entry.level ?? '')) messages.push(entry.msg);
+  }
+  return messages.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------------

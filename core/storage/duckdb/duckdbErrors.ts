@@ -5,6 +5,7 @@
  * SQL DuckDB quotes after it and with file paths cut to their last component.
  */
 import { DucktraceError } from '../../errors.js';
+import { logger } from '../../logger.js';
 import type { StorageHealth } from '../storageHealth.js';
 
 export type StorageFailureKind = 'invalidated' | 'disk_full' | 'io';
@@ -86,6 +87,6 @@ export function queryFailure(error: unknown, health: StorageHealth, sql: string)
   if (unavailable) return unavailable;
   const message = messageOf(error);
   if (/^(Invalid Input|Conversion|Out of Range) Error/.test(message)) return new DucktraceError('invalid_argument', `a parameter is out of range or invalid: ${publicMessage(message)}`);
-  console.error(`ducktrace: a query failed: ${message}\n--- query ---\n${sql}`);
+  logger.error({ component: 'storage', query: sql }, `ducktrace: a query failed: ${message}`);
   return new DucktraceError('internal', 'the query failed (an internal error); the server log has the details');
 }

@@ -49,6 +49,7 @@ import {
   type Json,
 } from '@duckdb/node-api';
 import { DucktraceError } from '../../errors.js';
+import { logger } from '../../logger.js';
 import { Database } from './database.js';
 import { isOutOfMemory, publicMessage, storageUnavailable, withoutPaths } from './duckdbErrors.js';
 
@@ -484,7 +485,7 @@ export class DuckDBSqlRunner implements SqlRunner {
       );
     }
     if (/^(INTERNAL|FATAL) Error/i.test(message)) {
-      console.error(`ducktrace: SQL statement failed inside DuckDB: ${message}\n--- statement ---\n${sql}`);
+      logger.error({ component: 'sql', statement: sql }, `ducktrace: SQL statement failed inside DuckDB: ${message}`);
       return new DucktraceError('internal', 'DuckDB failed while running the statement (an internal error); the server log has the details');
     }
     const text = withoutPaths(message.replace(/^Failed to extract statements: /, ''), sql);
@@ -503,7 +504,7 @@ export class DuckDBSqlRunner implements SqlRunner {
           await pause(MEMORY_WATCH_MS);
         }
       } catch (error) {
-        console.error(`ducktrace: watching DuckDB's memory for SQL statements stopped: ${(error as Error).message}`);
+        logger.error({ component: 'sql', err: error }, `ducktrace: watching DuckDB's memory for SQL statements stopped: ${(error as Error).message}`);
       } finally {
         this.watching = false;
       }

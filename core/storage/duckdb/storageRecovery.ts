@@ -6,6 +6,7 @@
  * in ducktrace's write-ahead log) are retried. Tries are spaced out, longer each time up to maxDelayMs,
  * for as long as it takes.
  */
+import type { Log } from '../../logger.js';
 import { publicMessage } from './duckdbErrors.js';
 import type { Database } from './database.js';
 
@@ -27,13 +28,13 @@ export class StorageRecovery {
 
   constructor(
     private readonly db: Database,
-    private readonly log: (line: string) => void,
+    private readonly log: Log,
     options: StorageRecoveryOptions = {},
   ) {
     this.minDelayMs = options.minDelayMs ?? 250;
     this.maxDelayMs = options.maxDelayMs ?? 10_000;
     db.health.onFailure((reason) => {
-      this.log(`ducktrace: STORAGE CANNOT WRITE: ${reason}; exports are refused with 503 and /readyz says not ready until it recovers by itself`);
+      this.log.error(`ducktrace: STORAGE CANNOT WRITE: ${reason}; exports are refused with 503 and /readyz says not ready until it recovers by itself`);
       this.running ??= this.recover().finally(() => (this.running = null));
     });
   }
@@ -50,14 +51,14 @@ export class StorageRecovery {
         if (free < MIN_FREE_BYTES) throw new Error(`the disk holding the data directory has ${Math.floor(free / 1024)} KiB free`);
         await this.db.checkpoint();
         this.db.health.recover();
-        this.log(`ducktrace: storage recovered after ${((Date.now() - started) / 1000).toFixed(1)} s; exports are accepted again and the spans held meanwhile are being stored`);
+        this.log.info(`ducktrace: storage recovered after ${((Date.now() - started) / 1000).toFixed(1)} s; exports are accepted again and the spans held meanwhile are being stored`);
         return;
       } catch (error) {
         // A failed checkpoint invalidates the database again: attach it at once, so that reads go on working.
         await this.reattachIfInvalid().catch(() => undefined);
         // Logged on the 1st, 2nd, 4th, 8th... try, so that a long outage does not flood the log.
         if ((attempt & (attempt - 1)) === 0) {
-          this.log(`ducktrace: storage still cannot write (${publicMessage((error as Error).message)}); try ${attempt}, the next in ${Math.min(delayMs * 2, this.maxDelayMs)} ms`);
+          this.log.warn(`ducktrace: storage still cannot write (${publicMessage((error as Error).message)}); try ${attempt}, the next in ${Math.min(delayMs * 2, this.maxDelayMs)} ms`);
         }
         delayMs = Math.min(delayMs * 2, this.maxDelayMs);
       }
@@ -67,7 +68,7 @@ export class StorageRecovery {
   private async reattachIfInvalid(): Promise<void> {
     if (!(await this.db.needsReattach())) return;
     await this.db.reattach();
-    this.log('ducktrace: the database was attached again (DuckDB had invalidated it); queries of what is stored are answered again');
+    this.log.info('ducktrace: the database was attached again (DuckDB had invalidated it); queries of what is stored are answered again');
   }
 
   private pause(ms: number): Promise<void> {

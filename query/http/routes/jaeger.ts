@@ -29,10 +29,10 @@ import type { QueryContext, QueryString } from '../queryContext.js';
 const DEFAULT_LIMIT = 20;
 
 /** Errors in the classic API's envelope, `{data: null, ..., errors: [{code, msg}]}`, with that status. */
-export async function classicErrorHandler(thrown: FastifyError | Error, _request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export async function classicErrorHandler(thrown: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const error = thrown as Error & { statusCode?: number };
   const status = error instanceof DucktraceError ? error.httpStatus : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-  if (status >= 500) console.error(`jaeger query error: ${error.stack ?? error.message}`);
+  if (status >= 500) request.log.error({ err: error }, `jaeger query error: ${error.message}`);
   return reply.code(status).send(errorEnvelope(status, error.message));
 }
 

@@ -35,10 +35,10 @@ const FIND_FIELDS = {
 } as const;
 
 export const jaegerV3Routes: FastifyPluginAsync<{ context: QueryContext }> = async (app, { context }) => {
-  app.setErrorHandler(async (thrown, _request, reply) => {
+  app.setErrorHandler(async (thrown, request, reply) => {
     const error = thrown as Error & { statusCode?: number };
     const status = error instanceof DucktraceError ? error.httpStatus : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    if (status >= 500) console.error(`jaeger api_v3 error: ${error.stack ?? error.message}`);
+    if (status >= 500) request.log.error({ err: error }, `jaeger api_v3 error: ${error.message}`);
     return reply.code(status).send(v3Error(status, error.message));
   });
 
