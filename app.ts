@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
+import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import { changedSettings, envName, settingsInForce, spanLimitsOf, type Config } from './core/config.js';
 import type { ConnectionPolicy } from './core/listeners/connectionPolicy.js';
@@ -62,6 +64,9 @@ const SLOW_MAINTENANCE_SECONDS = 5;
 const OTHER_OPEN_FILES = 128;
 
 export async function startDucktrace(config: ServerConfig, logger: Logger = processLogger): Promise<Ducktrace> {
+  // grpc-js writes its own errors to stderr unless it is given a logger.
+  const grpcLog = logger.child({ component: 'grpc' });
+  setGrpcLogger({ error: (...args) => grpcLog.error(format(...args)), info: (...args) => grpcLog.info(format(...args)), debug: (...args) => grpcLog.debug(format(...args)) });
   // Read first: a missing certificate or tokens file stops the start before anything is opened.
   const tokens = new AccessTokens(config, logger.child({ component: 'tokens' }));
   let tls: TlsFiles | null;

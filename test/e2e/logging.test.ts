@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { segmentFileName } from '../../collector/wal/writeAheadLog.js';
+import { makeTrace, postOtlp, PROTOBUF, protobufRequest } from '../helpers/otlp.js';
 import { logEntries, makeTempDir, removeTempDirs, runServerToExit, spawnServer, startServer, waitFor, type LogEntry, type ServerHandle } from '../helpers/server.js';
 
 const READ_TOKEN = 'read-token-logging-0123456789';
@@ -38,6 +39,7 @@ test('stdout is JSON entries: listening and the requests at info, a 400 among th
   assert.equal((await fetch(`${server.queryUrl}/api/v1/services`, { headers: AUTH })).status, 200);
   assert.equal((await fetch(`${server.queryUrl}/api/v1/traces?service=checkout-7f3a&limit=many`, { headers: AUTH })).status, 400);
   assert.equal((await fetch(`${server.queryUrl}/api/v1/services`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status, 401);
+  assert.equal((await postOtlp(server.otlpHttpUrl, protobufRequest(makeTrace()), { contentType: PROTOBUF })).status, 200);
   // The request entry is written once the answer is sent.
   await waitFor(async () => (requestEntries(logEntries(server.stdout())).length >= 3 ? true : undefined), 'three request entries');
   const exit = await server.stop();
@@ -59,6 +61,7 @@ test('stdout is JSON entries: listening and the requests at info, a 400 among th
   assert.equal(typeof ok!.responseTime, 'number');
   assert.deepEqual({ url: bad!.url, statusCode: bad!.statusCode }, { url: '/api/v1/traces?service&limit', statusCode: 400 }, 'the 400, with the parameter names only');
   assert.equal(refused!.statusCode, 401);
+  assert.ok(requestEntries(entries).every((entry) => entry.component === 'query'), 'OTLP exports are not logged at info');
 
   const warning = entries.find((entry) => /WRITE-AHEAD LOG CORRUPTION: WAL segment .* not a WAL segment/.test(entry.msg));
   assert.equal(warning?.level, 'warn', 'the damaged segment is a warning');
@@ -87,6 +90,19 @@ test('logFormat text: one readable line per entry, the fields after the message'
     lines.some((line) => / INFO {2}request completed .*method=GET url=\/api\/services\?lookback statusCode=200 responseTime=\d/.test(line)),
     exit.stdout,
   );
+  assert.equal(exit.stderr, '');
+});
+
+test('at debug, OTLP exports and grpc-js have entries of their own, and stderr stays empty', async () => {
+  const server = await startServer({ env: { DUCKTRACE_LOG_LEVEL: 'debug', GRPC_VERBOSITY: 'DEBUG', GRPC_TRACE: 'server' } });
+  servers.push(server);
+  assert.equal((await postOtlp(server.otlpHttpUrl, protobufRequest(makeTrace()), { contentType: PROTOBUF })).status, 200);
+  await waitFor(async () => (logEntries(server.stdout()).some((entry) => entry.component === 'otlp-http' && entry.msg === 'request completed') ? true : undefined), 'the export entry');
+  const exit = await server.stop();
+  const entries = logEntries(exit.stdout);
+  const exported = entries.find((entry) => entry.component === 'otlp-http' && entry.msg === 'request completed')!;
+  assert.deepEqual({ level: exported.level, method: exported.method, url: exported.url, statusCode: exported.statusCode }, { level: 'debug', method: 'POST', url: '/v1/traces', statusCode: 200 });
+  assert.ok(entries.some((entry) => entry.component === 'grpc' && /Server constructed/.test(entry.msg)), 'grpc-js logs through the logger');
   assert.equal(exit.stderr, '');
 });
 
