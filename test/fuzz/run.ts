@@ -37,5 +37,5 @@ removeTempDirs();
 console.log(`fuzz: ${result.sent} bodies in ${((Date.now() - started) / 1000).toFixed(1)} s; answers: ${JSON.stringify(result.outcomes)}`);
 for (const failure of result.failures.slice(0, 50)) console.log(`FAIL ${describeFailure(failure)}`);
 if (result.failures.length > 50) console.log(`... and ${result.failures.length - 50} more`);
-if (exit.code !== 0) console.log(`FAIL the server exited with ${exit.code ?? exit.signal} after the run:\n${exit.stderr.slice(-2000)}`);
+if (exit.code !== 0) console.log(`FAIL the server exited with ${exit.code ?? exit.signal} after the run:\n${exit.stdout.slice(-2000)}${exit.stderr.slice(-2000)}`);
 process.exitCode = result.failures.length > 0 || exit.code !== 0 ? 1 : 0;

@@ -101,7 +101,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (Date.now() - began >= options.durationMs) break;
     const signal = restartCount++ % 2 === 0 ? 'SIGTERM' : 'SIGKILL';
     const exit = await server.stop(signal, 60_000);
-    if (signal === 'SIGTERM' && exit.code !== 0) throw new Error(`the server did not stop cleanly on SIGTERM (${exit.code}):\n${exit.stderr.slice(-2000)}`);
+    if (signal === 'SIGTERM' && exit.code !== 0) throw new Error(`the server did not stop cleanly on SIGTERM (${exit.code}):\n${exit.stdout.slice(-2000)}${exit.stderr.slice(-2000)}`);
     restarts.push(`${signal} at ${((Date.now() - began) / 1000).toFixed(0)} s`);
     log(`soak: ${signal} at ${((Date.now() - began) / 1000).toFixed(0)} s, ${sent.filter((e) => e.outcome === 'acked').length} exports acknowledged so far`);
     server = await startServer({ dataDir, timeoutMs: 60_000 });
@@ -132,7 +132,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
   const storedSpans = [...stored.values()].reduce((n, s) => n + s.spans, 0);
   const exit = await server.stop();
-  if (exit.code !== 0) throw new Error(`the last server did not stop cleanly (${exit.code}):\n${exit.stderr.slice(-2000)}`);
+  if (exit.code !== 0) throw new Error(`the last server did not stop cleanly (${exit.code}):\n${exit.stdout.slice(-2000)}${exit.stderr.slice(-2000)}`);
   return {
     exports: sent.length,
     acknowledged: acked.length,
