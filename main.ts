@@ -40,6 +40,12 @@ function readConfig(): ServerConfig {
   return { ...loaded, sampling: parseSamplingConfig(loaded.sampling, process.env.DUCKTRACE_CONFIG ?? 'sampling') };
 }
 
+// Handled from the start: a signal that comes while the server starts (its listening lines are out
+// already) would otherwise end the process at once. Each waits until the server runs.
+const pendingSignals: NodeJS.Signals[] = [];
+let onSignal = (signal: NodeJS.Signals): void => void pendingSignals.push(signal);
+for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(signal, () => onSignal(signal));
+
 try {
   const config = readConfig();
   configureLogging(config);
@@ -61,7 +67,6 @@ try {
       logger.warn(`ducktrace: ${result.needRestart.join(', ')} changed in the configuration but take effect only at a restart; the values in force stay until then`);
     }
   };
-  process.on('SIGHUP', () => reload('SIGHUP'));
   const configPath = process.env.DUCKTRACE_CONFIG;
   // Polling survives editors that replace the file rather than write it in place.
   if (configPath) watchFile(configPath, { interval: 500 }, (now, before) => now.mtimeMs !== before.mtimeMs && reload(`${configPath} changed`));
@@ -80,8 +85,8 @@ try {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  onSignal = (signal) => (signal === 'SIGHUP' ? reload('SIGHUP') : stop(signal));
+  for (const signal of pendingSignals) onSignal(signal);
 } catch (error) {
   if (error instanceof ConfigError || error instanceof DataDirectoryLockedError || error instanceof DamagedDatabaseError) {
     logger.fatal(`ducktrace: ${error.message}`);

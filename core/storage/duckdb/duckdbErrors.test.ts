@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { logger } from '../../logger.js';
 import { StorageHealth } from '../storageHealth.js';
 import { committedDespiteError, publicMessage, queryFailure, storageFailureOf, withoutPaths } from './duckdbErrors.js';
 
@@ -37,8 +38,8 @@ test('public text: the first line, paths cut to file names unless the user wrote
 test('a failed query of ducktrace’s own SQL: 503 for storage, 400 with the first line for a refused value, else a 500 without DuckDB’s text', () => {
   const health = new StorageHealth();
   const errors: string[] = [];
-  const original = console.error;
-  console.error = (line: string) => errors.push(line);
+  const original = logger.error;
+  logger.error = ((fields: { query: string }, msg: string) => void errors.push(`${msg}\n${fields.query}`)) as typeof logger.error;
   try {
     const range = queryFailure(new Error('Conversion Error: Type INT128 with value 1e21 can\'t be cast\n\nLINE 1: SELECT * FROM spans'), health, 'SELECT * FROM spans');
     assert.deepEqual([range.code, range.message], ['invalid_argument', "a parameter is out of range or invalid: Conversion Error: Type INT128 with value 1e21 can't be cast"]);
@@ -53,6 +54,6 @@ test('a failed query of ducktrace’s own SQL: 503 for storage, 400 with the fir
     const detached = queryFailure(new Error('Catalog Error: Table with name spans does not exist!'), health, 'SELECT 1 FROM spans');
     assert.equal(detached.code, 'storage_unavailable', 'tables missing while the database is attached again');
   } finally {
-    console.error = original;
+    logger.error = original;
   }
 });
