@@ -192,6 +192,9 @@ test('trace and span ids in results open the trace; the result downloads as CSV'
   await page.waitForURL(`${server!.queryUrl}/trace/${traceId}?span=${spanId}`);
   await page.locator(`[role=treeitem][data-span-id="${spanId}"][aria-selected=true]`).waitFor();
   await page.goBack();
+  // Back on the console, with the linked query's rows again, before the next query is typed into it.
+  await page.waitForFunction((query) => (document.querySelector('textarea.sql-editor') as HTMLTextAreaElement | null)?.value === query, sql);
+  await page.locator('table.sql-result tbody tr').first().waitFor();
 
   // CSV: the columns and rows as shown, quoted where needed; counts as numbers.
   const tricky = `SELECT 42 AS n, count(*) AS spans, 'a,b' AS comma, 'say "hi"' AS quote, 'two' || chr(10) || 'lines' AS lines, NULL AS nothing, [1, 2] AS list FROM spans`;
