@@ -20,6 +20,7 @@ import { decodeExportTraceRequestJson } from '../core/otlp/decodeJson.js';
 import { decodeExportTraceRequestProtobuf } from '../core/otlp/decodeProtobuf.js';
 import type { DecodeResult } from '../core/otlp/spanAssembler.js';
 import { grpc, GRPC_EXPORT_PATH, grpcExport, JSON_TYPE, postOtlp, PROTOBUF } from '../test/helpers/otlp.js';
+import { emptySpansRequest } from '../test/fixtures/protobufWriter.js';
 import { fetchMetrics, metricValue, startServer, type ServerHandle } from '../test/helpers/server.js';
 import { generateWorkload } from './workload.js';
 
@@ -43,23 +44,6 @@ function bigRequest(encoding: 'protobuf' | 'json', bytes: number): { body: Buffe
   }
 }
 
-function varint(n: number): number[] {
-  const bytes: number[] = [];
-  while (n > 0x7f) {
-    bytes.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  bytes.push(n);
-  return bytes;
-}
-
-/** One resourceSpans with one scopeSpans of `n` empty spans (two bytes each). */
-export function emptySpansProtobuf(n: number): Buffer {
-  const spans = Buffer.alloc(2 * n);
-  for (let i = 0; i < n; i++) spans[2 * i] = 0x12;
-  const scopeSpans = Buffer.concat([Buffer.from([0x12, ...varint(spans.length)]), spans]);
-  return Buffer.concat([Buffer.from([0x0a, ...varint(scopeSpans.length)]), scopeSpans]);
-}
 
 export function longNumberJson(digits: number, quoted: boolean): Buffer {
   const number = '7'.repeat(digits);
@@ -127,7 +111,7 @@ async function httpPart(): Promise<void> {
   const attacks = await startServer();
   try {
     results.attacks = await sendCases(attacks, [
-      { name: '1,000,000 empty spans (gzip)', body: emptySpansProtobuf(1_000_000), contentType: PROTOBUF, gzip: true },
+      { name: '1,000,000 empty spans (gzip)', body: emptySpansRequest(1_000_000), contentType: PROTOBUF, gzip: true },
       { name: '20,000,000-digit string (gzip JSON)', body: longNumberJson(20_000_000, true), contentType: JSON_TYPE, gzip: true },
       { name: '20,000,000-digit number (gzip JSON)', body: longNumberJson(20_000_000, false), contentType: JSON_TYPE, gzip: true },
     ]);

@@ -30,6 +30,7 @@ import {
   type GrpcAnswer,
 } from '../helpers/otlp.js';
 import { fetchMetrics, getJson, labelledMetricValue, makeTempDir, metricValue, removeTempDirs, sqlRows, startServer, waitFor, type ServerHandle } from '../helpers/server.js';
+import { emptySpansRequest } from '../fixtures/protobufWriter.js';
 
 const servers: ServerHandle[] = [];
 after(async () => {
@@ -43,23 +44,6 @@ async function start(env: Record<string, string> = {}, dataDir?: string): Promis
   return server;
 }
 
-function varint(n: number): number[] {
-  const bytes: number[] = [];
-  while (n > 0x7f) {
-    bytes.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  bytes.push(n);
-  return bytes;
-}
-
-/** An ExportTraceServiceRequest of one resourceSpans, one scopeSpans and `n` empty spans (two bytes each). */
-function emptySpansProtobuf(n: number): Buffer {
-  const spans = Buffer.alloc(2 * n);
-  for (let i = 0; i < n; i++) spans[2 * i] = 0x12;
-  const scopeSpans = Buffer.concat([Buffer.from([0x12, ...varint(spans.length)]), spans]);
-  return Buffer.concat([Buffer.from([0x0a, ...varint(scopeSpans.length)]), scopeSpans]);
-}
 
 const emptySpansJson = (n: number): Buffer => Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[${Array(n).fill('{}').join(',')}]}]}]}`);
 
@@ -82,7 +66,7 @@ describe('spans per request', () => {
   test('2 KB of gzip inflating to 1,000,000 empty spans is refused 413 / RESOURCE_EXHAUSTED before any span is decoded', async () => {
     const server = await start();
     const tooMany = /^the request holds more than 100000 spans, the most one request may hold \(maxSpansPerRequest, never more than maxQueuedSpans\); send smaller batches$/;
-    const protobuf = emptySpansProtobuf(1_000_000);
+    const protobuf = emptySpansRequest(1_000_000);
     const [response, health] = await Promise.all([postOtlp(server.otlpHttpUrl, protobuf, { contentType: PROTOBUF, gzip: true }), healthz(server)]);
     assert.equal(health, 200);
     assert.equal(response.status, 413, response.body.toString());
