@@ -240,7 +240,7 @@ export async function startDucktrace(config: ServerConfig, logger: Logger = proc
       tokens.update(next);
       const { live, restart } = changedSettings(config, next);
       // `config` is the configuration in force (the query routes read their limits from it).
-      for (const key of live) (config as unknown as Record<string, unknown>)[key] = next[key];
+      for (const key of live) copySetting(config, next, key);
       hosts = hostPolicy(config.allowedHosts, builtInHosts);
       corsOrigins = new Set(listSetting(config.corsOrigins));
       stage.reconfigure(next.sampling);
@@ -262,6 +262,10 @@ export async function startDucktrace(config: ServerConfig, logger: Logger = proc
 }
 
 /** Listens, and logs `<name> listening on <url>` for each address (fastify's own line, in our words). */
+function copySetting<K extends keyof Config>(target: Config, source: Config, key: K): void {
+  target[key] = source[key];
+}
+
 async function listen(app: FastifyInstance, name: string, host: string, port: number, secure: boolean): Promise<number> {
   // fastify's URL says http: the TLS server under it comes from the server factory, not its `https` option.
   await app.listen({ host, port, listenTextResolver: (address) => `${name} listening on ${secure ? address.replace(/^http:/, 'https:') : address}` });
