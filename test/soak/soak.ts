@@ -120,7 +120,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     60_000,
     250,
   );
-  const stored = new Map((await sqlRows(server, 'SELECT trace_id, count(*), count(DISTINCT span_id) FROM spans GROUP BY trace_id')).map((row) => [row[0]!, { spans: Number(row[1]), distinct: Number(row[2]) }]));
+  // Counted a trace-id prefix at a time: over millions of spans one GROUP BY takes more memory than SQL
+  // statements may (sqlMemoryPercent).
+  const stored = new Map<string, { spans: number; distinct: number }>();
+  for (let prefix = 0; prefix < 256; prefix++) {
+    const rows = await sqlRows(server, `SELECT trace_id, count(*), count(DISTINCT span_id) FROM spans WHERE starts_with(trace_id, '${prefix.toString(16).padStart(2, '0')}') GROUP BY trace_id`);
+    for (const row of rows) stored.set(row[0]!, { spans: Number(row[1]), distinct: Number(row[2]) });
+  }
   let missing = 0;
   let duplicates = 0;
   let halfStored = 0;
