@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { rejectsParameter } from '../../test/fixtures/assertions.js';
 import { jaegerProtoRoot, readProto3Json } from '../../test/fixtures/jaeger/protos.js';
 import { uiMetricSeries } from '../../test/fixtures/jaeger/uiClient.js';
 import type { LatencyResult } from '../services/latency.js';
@@ -9,15 +10,6 @@ const MS = 1_000_000n;
 const S = 1000n * MS;
 const NOW = 1_700_000_000_000n * MS;
 const ROOT = jaegerProtoRoot();
-
-function rejects(fn: () => unknown, parameter: string, message?: RegExp): void {
-  assert.throws(fn, (error: Error & { code?: string }) => {
-    assert.equal(error.code, 'invalid_argument');
-    assert.ok(error.message.startsWith(`parameter "${parameter}"`), error.message);
-    if (message) assert.match(error.message, message);
-    return true;
-  });
-}
 
 describe('parameters', () => {
   test("Jaeger's defaults: server spans, the last hour from now, 5 s steps, rates over 10 minutes", () => {
@@ -53,17 +45,17 @@ describe('parameters', () => {
 
   test('bad parameters name themselves', () => {
     const parse = (kind: 'latencies' | 'calls', q: Record<string, string | string[]>) => () => parseMetricsQuery(kind, q, { nowNs: NOW });
-    rejects(parse('calls', {}), 'service', /at least one service/);
-    rejects(parse('calls', { service: '' }), 'service');
-    rejects(parse('calls', { service: Array.from({ length: 21 }, (_, i) => `s${i}`) }), 'service', /at most 20/);
-    rejects(parse('latencies', { service: 'api' }), 'quantile', /required/);
-    for (const quantile of ['0', '1.5', 'high', '-0.5']) rejects(parse('latencies', { service: 'api', quantile }), 'quantile');
-    rejects(parse('calls', { service: 'api', spanKind: 'sideways' }), 'spanKind', /unspecified, internal, server, client, producer, consumer/);
-    rejects(parse('calls', { service: 'api', endTs: 'now' }), 'endTs');
-    rejects(parse('calls', { service: 'api', lookback: '-5' }), 'lookback');
-    rejects(parse('calls', { service: 'api', step: '0' }), 'step');
-    rejects(parse('calls', { service: 'api', ratePer: '0' }), 'ratePer');
-    rejects(parse('calls', { service: 'api', groupByOperation: 'yes' }), 'groupByOperation');
+    rejectsParameter(parse('calls', {}), 'service', /at least one service/);
+    rejectsParameter(parse('calls', { service: '' }), 'service');
+    rejectsParameter(parse('calls', { service: Array.from({ length: 21 }, (_, i) => `s${i}`) }), 'service', /at most 20/);
+    rejectsParameter(parse('latencies', { service: 'api' }), 'quantile', /required/);
+    for (const quantile of ['0', '1.5', 'high', '-0.5']) rejectsParameter(parse('latencies', { service: 'api', quantile }), 'quantile');
+    rejectsParameter(parse('calls', { service: 'api', spanKind: 'sideways' }), 'spanKind', /unspecified, internal, server, client, producer, consumer/);
+    rejectsParameter(parse('calls', { service: 'api', endTs: 'now' }), 'endTs');
+    rejectsParameter(parse('calls', { service: 'api', lookback: '-5' }), 'lookback');
+    rejectsParameter(parse('calls', { service: 'api', step: '0' }), 'step');
+    rejectsParameter(parse('calls', { service: 'api', ratePer: '0' }), 'ratePer');
+    rejectsParameter(parse('calls', { service: 'api', groupByOperation: 'yes' }), 'groupByOperation');
   });
 });
 
@@ -93,9 +85,9 @@ describe('the grid', () => {
   });
 
   test('bounded: points, the widest range, and no time before 1970', () => {
-    rejects(() => metricsGrid('calls', query({ lookbackNs: BigInt(MAX_POINTS) * S }), { maxHours: 24 }), 'step', /11000 points/);
-    rejects(() => metricsGrid('calls', query({ lookbackNs: 3600n * S, stepNs: 60n * S, ratePerNs: 600n * S }), { maxHours: 1 }), 'lookback', /limit of 1 hours/);
-    rejects(() => metricsGrid('calls', query({ endNs: 2n * S }), { maxHours: 24 }), 'lookback', /1970/);
+    rejectsParameter(() => metricsGrid('calls', query({ lookbackNs: BigInt(MAX_POINTS) * S }), { maxHours: 24 }), 'step', /11000 points/);
+    rejectsParameter(() => metricsGrid('calls', query({ lookbackNs: 3600n * S, stepNs: 60n * S, ratePerNs: 600n * S }), { maxHours: 1 }), 'lookback', /limit of 1 hours/);
+    rejectsParameter(() => metricsGrid('calls', query({ endNs: 2n * S }), { maxHours: 24 }), 'lookback', /1970/);
   });
 });
 

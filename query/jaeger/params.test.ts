@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { rejectsParameter } from '../../test/fixtures/assertions.js';
 import {
   classicTimeRange,
   dependenciesTimeRange,
@@ -19,16 +20,6 @@ import {
 const HOUR = 3_600_000_000_000n;
 const NOW = 1_700_000_000_000_000_000n;
 
-/** Runs `fn` and demands a 400-type error whose message names `parameter` and matches `message`. */
-function rejects(fn: () => unknown, parameter: string, message?: RegExp): void {
-  assert.throws(fn, (error: Error & { code?: string }) => {
-    assert.equal(error.code, 'invalid_argument');
-    assert.ok(error.message.startsWith(`parameter "${parameter}"`), error.message);
-    if (message) assert.match(error.message, message);
-    return true;
-  });
-}
-
 describe('tags', () => {
   test('a JSON map, as Jaeger UI and Grafana send it', () => {
     assert.deepEqual(parseTagsJson('{"http.status_code":"500","error":"true"}', 'tags'), [
@@ -36,9 +27,9 @@ describe('tags', () => {
       ['error', 'true'],
     ]);
     assert.deepEqual(parseTagsJson('{"n":5,"b":false}', 'tags'), [['n', '5'], ['b', 'false']]);
-    rejects(() => parseTagsJson('{"a":', 'tags'), 'tags', /not JSON/);
-    rejects(() => parseTagsJson('["a"]', 'tags'), 'tags', /JSON object/);
-    rejects(() => parseTagsJson('{"a":{"b":1}}', 'tags'), 'tags', /"a" must be a string/);
+    rejectsParameter(() => parseTagsJson('{"a":', 'tags'), 'tags', /not JSON/);
+    rejectsParameter(() => parseTagsJson('["a"]', 'tags'), 'tags', /JSON object/);
+    rejectsParameter(() => parseTagsJson('{"a":{"b":1}}', 'tags'), 'tags', /"a" must be a string/);
   });
 
   test('repeated tag=key:value, split at the first colon', () => {
@@ -46,8 +37,8 @@ describe('tags', () => {
       ['http.url', 'http://x:8080/a'],
       ['k', ''],
     ]);
-    rejects(() => parseTagList(['novalue']), 'tag', /key:value/);
-    rejects(() => parseTagList([':v']), 'tag');
+    rejectsParameter(() => parseTagList(['novalue']), 'tag', /key:value/);
+    rejectsParameter(() => parseTagList([':v']), 'tag');
   });
 
   test('error, span.kind and otel.status_code are span fields; the rest attribute equality', () => {
@@ -60,10 +51,10 @@ describe('tags', () => {
     assert.deepEqual(translateTags([['error', 'false'], ['otel.status_code', 'ERROR']], 'tags').spanFilters, { statusCodes: [] });
     assert.deepEqual(translateTags([['span.kind', 'client'], ['span.kind', 'server']], 'tags').spanFilters, { kind: 2, statusCodes: [] });
     assert.deepEqual(translateTags([], 'tags'), { attributes: [], spanFilters: {} });
-    rejects(() => translateTags([['error', 'yes']], 'tags'), 'tags', /"error" must be true or false/);
-    rejects(() => translateTags([['span.kind', 'sideways']], 'tag'), 'tag', /"span.kind"/);
-    rejects(() => translateTags([['otel.status_code', 'BAD']], 'tags'), 'tags', /otel.status_code/);
-    rejects(() => translateTags(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'] as [string, string]), 'tags'), 'tags', /at most 32/);
+    rejectsParameter(() => translateTags([['error', 'yes']], 'tags'), 'tags', /"error" must be true or false/);
+    rejectsParameter(() => translateTags([['span.kind', 'sideways']], 'tag'), 'tag', /"span.kind"/);
+    rejectsParameter(() => translateTags([['otel.status_code', 'BAD']], 'tags'), 'tags', /otel.status_code/);
+    rejectsParameter(() => translateTags(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'] as [string, string]), 'tags'), 'tags', /at most 32/);
   });
 });
 
@@ -74,23 +65,23 @@ describe('times and durations', () => {
     assert.equal(parseGoDuration('0.1s', 'query.duration_min'), 100_000_000n);
     assert.equal(parseGoDuration('1m30s', 'maxDuration'), 90_000_000_000n);
     assert.equal(parseGoDuration('250us', 'maxDuration'), 250_000n);
-    rejects(() => parseGoDuration('fast', 'maxDuration'), 'maxDuration');
+    rejectsParameter(() => parseGoDuration('fast', 'maxDuration'), 'maxDuration');
   });
 
   test('microseconds and milliseconds', () => {
     assert.equal(parseMicros('1700000000123456', 'start'), 1_700_000_000_123_456_000n);
-    rejects(() => parseMicros('2023-01-01', 'start'), 'start', /microseconds/);
-    rejects(() => parseMicros('-5', 'end'), 'end');
+    rejectsParameter(() => parseMicros('2023-01-01', 'start'), 'start', /microseconds/);
+    rejectsParameter(() => parseMicros('-5', 'end'), 'end');
     assert.equal(parseMillis('1700000000123', 'endTs'), 1_700_000_000_123_000_000n);
-    rejects(() => parseMillis('1.5', 'lookback'), 'lookback');
+    rejectsParameter(() => parseMillis('1.5', 'lookback'), 'lookback');
   });
 
   test('lookback: Go durations, days, custom', () => {
     assert.equal(parseLookback('1h'), HOUR);
     assert.equal(parseLookback('2d'), 48n * HOUR);
     assert.equal(parseLookback('custom'), undefined);
-    rejects(() => parseLookback('yesterday'), 'lookback');
-    rejects(() => parseLookback('0s'), 'lookback', /longer than zero/);
+    rejectsParameter(() => parseLookback('yesterday'), 'lookback');
+    rejectsParameter(() => parseLookback('0s'), 'lookback', /longer than zero/);
   });
 
   test('the classic range: start/end in µs win over lookback; lookback from end; default two days', () => {
@@ -100,17 +91,17 @@ describe('times and durations', () => {
     assert.deepEqual(classicTimeRange({ end: '1700000000000000', lookback: '1h' }, options), { startNs: NOW - HOUR, endNs: NOW });
     assert.deepEqual(classicTimeRange({ lookback: 'custom' }, options), { startNs: NOW - 48n * HOUR, endNs: NOW });
     assert.deepEqual(classicTimeRange({}, { ...options, maxHours: 6 }), { startNs: NOW - 6n * HOUR, endNs: NOW });
-    rejects(() => classicTimeRange({ lookback: '7d' }, options), 'lookback', /limit of 72 hours/);
-    rejects(() => classicTimeRange({ start: '1000', end: String(1000 + 73 * 3_600_000_000) }, options), 'start', /limit of 72 hours/);
-    rejects(() => classicTimeRange({ start: '3000', end: '2000' }, options), 'start', /before end/);
+    rejectsParameter(() => classicTimeRange({ lookback: '7d' }, options), 'lookback', /limit of 72 hours/);
+    rejectsParameter(() => classicTimeRange({ start: '1000', end: String(1000 + 73 * 3_600_000_000) }, options), 'start', /limit of 72 hours/);
+    rejectsParameter(() => classicTimeRange({ start: '3000', end: '2000' }, options), 'start', /before end/);
   });
 
   test('dependencies: endTs and lookback in ms, a day by default, clamped to the allowed range', () => {
     assert.deepEqual(dependenciesTimeRange({}, { nowNs: NOW, maxHours: 168 }), { startNs: NOW - 24n * HOUR, endNs: NOW });
     assert.deepEqual(dependenciesTimeRange({ endTs: '1700000000000', lookback: '3600000' }, { nowNs: 0n, maxHours: 168 }), { startNs: NOW - HOUR, endNs: NOW });
     assert.deepEqual(dependenciesTimeRange({ lookback: String(7 * 24 * 3_600_000) }, { nowNs: NOW, maxHours: 12 }), { startNs: NOW - 12n * HOUR, endNs: NOW });
-    rejects(() => dependenciesTimeRange({ lookback: '0' }, { nowNs: NOW, maxHours: 12 }), 'lookback');
-    rejects(() => dependenciesTimeRange({ endTs: 'now' }, { nowNs: NOW, maxHours: 12 }), 'endTs');
+    rejectsParameter(() => dependenciesTimeRange({ lookback: '0' }, { nowNs: NOW, maxHours: 12 }), 'lookback');
+    rejectsParameter(() => dependenciesTimeRange({ endTs: 'now' }, { nowNs: NOW, maxHours: 12 }), 'endTs');
   });
 });
 
@@ -122,16 +113,16 @@ describe('other parameters', () => {
     assert.equal(parseLimit('7', 'limit', options), 7);
     assert.equal(parseLimit('1500', 'limit', options), 50);
     assert.equal(parseLimit(undefined, 'limit', { defaultLimit: 20, max: 5 }), 5);
-    rejects(() => parseLimit('-1', 'limit', options), 'limit');
-    rejects(() => parseLimit('ten', 'query.search_depth', options), 'query.search_depth');
+    rejectsParameter(() => parseLimit('-1', 'limit', options), 'limit');
+    rejectsParameter(() => parseLimit('ten', 'query.search_depth', options), 'query.search_depth');
   });
 
   test('trace ids: 64-bit and short ids are padded, any case', () => {
     assert.equal(parseJaegerTraceId('A3CE929D0E0E4736', 'traceID'), '0000000000000000a3ce929d0e0e4736');
     assert.equal(parseJaegerTraceId('4bf92f3577b34da6a3ce929d0e0e4736', 'traceID'), '4bf92f3577b34da6a3ce929d0e0e4736');
-    rejects(() => parseJaegerTraceId('xyz', 'traceID'), 'traceID');
-    rejects(() => parseJaegerTraceId('0000', 'traceID'), 'traceID');
-    rejects(() => parseJaegerTraceId('1'.repeat(33), 'trace_id'), 'trace_id');
+    rejectsParameter(() => parseJaegerTraceId('xyz', 'traceID'), 'traceID');
+    rejectsParameter(() => parseJaegerTraceId('0000', 'traceID'), 'traceID');
+    rejectsParameter(() => parseJaegerTraceId('1'.repeat(33), 'trace_id'), 'trace_id');
   });
 
   test('empty values are absent; a repeated value is refused unless identical', () => {
@@ -139,7 +130,7 @@ describe('other parameters', () => {
     assert.equal(optional(['', ''], 'maxDuration'), undefined);
     assert.equal(optional(['a', 'a'], 'service'), 'a');
     assert.equal(optional(['', 'b'], 'service'), 'b');
-    rejects(() => optional(['a', 'b'], 'service'), 'service', /only once/);
+    rejectsParameter(() => optional(['a', 'b'], 'service'), 'service', /only once/);
   });
 
   test('api_v3 spellings: either one, not both', () => {
@@ -147,6 +138,6 @@ describe('other parameters', () => {
     assert.deepEqual(eitherSpelling({ 'query.serviceName': 'web' }, names), { name: 'query.serviceName', value: 'web' });
     assert.deepEqual(eitherSpelling({ 'query.service_name': 'web', 'query.serviceName': '' }, names), { name: 'query.service_name', value: 'web' });
     assert.deepEqual(eitherSpelling({}, names), { name: 'query.service_name', value: undefined });
-    rejects(() => eitherSpelling({ 'query.service_name': 'a', 'query.serviceName': 'b' }, names), 'query.service_name', /query.serviceName/);
+    rejectsParameter(() => eitherSpelling({ 'query.service_name': 'a', 'query.serviceName': 'b' }, names), 'query.service_name', /query.serviceName/);
   });
 });
