@@ -292,7 +292,7 @@ export class WriteAheadLog {
       slices.push(encodeSlice(body));
     }
     if (this.closing) throw new DucktraceError('shutting_down', 'the write-ahead log is closed; retry against a running instance', RETRY_AFTER_SECONDS);
-    return this.enqueue((id) => encodeSlicedFrame(id, slices, serializedBytes), serializedBytes);
+    return this.enqueue((id) => frameOf(id, slices, serializedBytes, FLAG_SLICED), serializedBytes);
   }
 
   /** Gives the next id to a frame and queues it for the next group commit, if it fits. */
@@ -613,14 +613,20 @@ export function encodeFrame(id: bigint, body: Buffer): { frame: Buffer; payloadB
   }
   // A capacity of n - 1 makes lz4 give up (return 0) unless the block is smaller than the input.
   const compressed = n > 1 ? lz4.encodeBlock(body, output.subarray(0, n - 1)) : 0;
-  const payloadBytes = compressed > 0 ? compressed : n;
+  return compressed > 0 ? frameOf(id, [output.subarray(0, compressed)], n, FLAG_LZ4) : frameOf(id, [body], n, 0);
+}
+
+/** A record frame around `payload` (its parts in order), `serializedBytes` its uncompressed length. */
+function frameOf(id: bigint, payload: Buffer[], serializedBytes: number, flags: number): { frame: Buffer; payloadBytes: number } {
+  const payloadBytes = payload.reduce((n, part) => n + part.length, 0);
   const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payloadBytes);
   frame.writeUInt32LE(RECORD_MAGIC, 0);
   frame.writeUInt32LE(payloadBytes, 8);
-  frame.writeUInt32LE(n, 12);
+  frame.writeUInt32LE(serializedBytes, 12);
   frame.writeBigUInt64LE(id, 16);
-  frame.writeUInt32LE(compressed > 0 ? FLAG_LZ4 : 0, 24); // flags byte and the three reserved zero bytes
-  (compressed > 0 ? output : body).copy(frame, RECORD_HEADER_BYTES, 0, payloadBytes);
+  frame.writeUInt32LE(flags, 24); // flags byte and the three reserved zero bytes
+  let at = RECORD_HEADER_BYTES;
+  for (const part of payload) at += part.copy(frame, at);
   frame.writeUInt32LE(crc32(frame.subarray(8)), 4);
   return { frame, payloadBytes };
 }
@@ -637,20 +643,6 @@ function encodeSlice(body: Buffer): Buffer {
   slice.writeUInt32LE(n, 4);
   slice.writeUInt32LE(compressed > 0 ? FLAG_LZ4 : 0, 8);
   return slice.subarray(0, SLICE_HEADER_BYTES + stored);
-}
-
-function encodeSlicedFrame(id: bigint, slices: Buffer[], serializedBytes: number): { frame: Buffer; payloadBytes: number } {
-  const payloadBytes = slices.reduce((n, slice) => n + slice.length, 0);
-  const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payloadBytes);
-  frame.writeUInt32LE(RECORD_MAGIC, 0);
-  frame.writeUInt32LE(payloadBytes, 8);
-  frame.writeUInt32LE(serializedBytes, 12);
-  frame.writeBigUInt64LE(id, 16);
-  frame.writeUInt32LE(FLAG_SLICED, 24);
-  let at = RECORD_HEADER_BYTES;
-  for (const slice of slices) at += slice.copy(frame, at);
-  frame.writeUInt32LE(crc32(frame.subarray(8)), 4);
-  return { frame, payloadBytes };
 }
 
 /** A stretch of a segment file that held no readable record, and what was wrong with it. */
